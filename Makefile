@@ -1,0 +1,50 @@
+# Ruwo: `make run` serves the app with demo data on SQLite; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: run test install install-test translations extract-messages migrate-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Editable install, so that instance/ stays in this folder.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+# Compile the committed .po catalogues into .mo files (not committed).
+translations: | $(BIN)/python
+	$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | grep -v '^compiling' || true
+	@test -f app/translations/zh_Hans/LC_MESSAGES/messages.mo
+
+# After changing user-facing strings: extract and merge, then translate the .po files.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "Ruwo on http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+migrate-check: install
+	$(FLASK) db check
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,103 @@
+"""Ruwo (如我): undercover service-window visits and the rectification loop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, Config
+
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+
+
+def create_app(config_class: type[Config] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error handlers, commands."""
+    from app import hooks, settings
+
+    environ = os.environ
+    if config_class is None:
+        config_class = CONFIGS[environ.get("RUWO_CONFIG", "development")]
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path or environ.get("RUWO_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH),
+        instance_relative_config=True,
+    )
+    settings.configure(app, config_class, environ)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    hooks.register(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of app.extensions to this app."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app import i18n
+    from app.auth import session as auth_session
+    from app.database import configure_engine
+    from app.extensions import babel, csrf, db, login_manager, migrate, talisman
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    auth_session.init_login_manager(app, login_manager)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+        strict_transport_security=True,
+        strict_transport_security_max_age=31536000,
+        strict_transport_security_include_subdomains=True,
+        frame_options="DENY",
+        referrer_policy="no-referrer",
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": "'self' blob:",
+            "object-src": "'none'",
+            "base-uri": "'none'",
+            "frame-ancestors": "'none'",
+            "form-action": "'self'",
+        },
+        permissions_policy={"geolocation": "(self)", "camera": "(self)"},
+        feature_policy={},
+        document_policy={},
+    )
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area."""
+    from app.admin.views import bp as admin_bp
+    from app.auth.views import bp as auth_bp
+    from app.dashboard.views import bp as dashboard_bp
+    from app.issues.views import bp as issues_bp
+    from app.main.views import bp as main_bp
+    from app.visits.views import bp as visits_bp
+
+    for bp in (main_bp, auth_bp, admin_bp, dashboard_bp, visits_bp, issues_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Error pages in the user's language."""
+    from app.main import errors
+
+    errors.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    """`flask create-user`, `flask seed-demo`."""
+    from app import cli
+
+    cli.register(app)

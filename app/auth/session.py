@@ -1,0 +1,95 @@
+"""Sessions: Flask-Login wiring, revocation by session version, the 12-hour cap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from app.extensions import db
+from app.models import User
+from app.models.base import utcnow
+from app.services.passwords import Hasher, hasher_from_config
+
+LOGIN_AT = "login_at"
+#: Endpoints a user who must change the password may still reach.
+PASSWORD_CHANGE_EXEMPT = frozenset(
+    {"auth.change_password", "auth.logout", "main.healthz", "main.set_language", "static"}
+)
+
+
+def init_login_manager(app: Flask, manager: LoginManager) -> None:
+    """Configure Flask-Login and the session guards for ``app``."""
+    manager.init_app(app)
+    manager.login_view = "auth.login"
+    manager.login_message = _l("Please log in to continue.")
+    manager.login_message_category = "info"
+    # "strong" would log a phone out each time it moves between 4G and Wi-Fi.
+    manager.session_protection = "basic"
+    manager.user_loader(load_user)
+    app.extensions["ruwo_hasher"] = hasher_from_config(app.config)
+    app.before_request(enforce_session_rules)
+
+
+def hasher() -> Hasher:
+    """The app's password hasher."""
+    return current_app.extensions["ruwo_hasher"]
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: ``id:version``; an old version means a revoked session."""
+    raw_id, _, raw_version = user_id.partition(":")
+    if not (raw_id.isdigit() and raw_version.isdigit()):
+        return None
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active or user.session_version != int(raw_version):
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on a fresh session (no fixation), permanent so it slides."""
+    session.clear()
+    login_user(user, remember=False)
+    session.permanent = True
+    session[LOGIN_AT] = utcnow().timestamp()
+
+
+def end_session() -> None:
+    """Forget the login in this browser."""
+    logout_user()
+    session.clear()
+
+
+def session_expired(now: datetime) -> bool:
+    """Whether the session has passed its absolute lifetime (12 hours by default)."""
+    started = session.get(LOGIN_AT)
+    cap = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    return not isinstance(started, int | float) or now.timestamp() - started >= cap.total_seconds()
+
+
+def enforce_session_rules() -> Response | None:
+    """Before every request: the absolute cap, then the first-login password change."""
+    if not current_user.is_authenticated:
+        return None
+    if session_expired(utcnow()):
+        end_session()
+        flash(_l("Your session has ended. Please log in again."), "info")
+        return redirect(url_for("auth.login", next=local_path(request.full_path)))
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_EXEMPT:
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+def local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site ("/visits?x=1"), else None (open redirects)."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target.rstrip("?") or "/"

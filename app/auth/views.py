@@ -1,0 +1,87 @@
+"""Log in, log out, change password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.auth.access import login_required_any, public
+from app.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
+from app.auth.session import end_session, hasher, local_path, start_session
+from app.extensions import db
+from app.services import accounts
+from app.services.errors import ServiceError
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> str | Response:
+    """Show the login form; on success go to ``next`` (a local path) or the home page."""
+    next_path = local_path(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("main.index"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        policy = accounts.LockoutPolicy(
+            current_app.config["LOCKOUT_THRESHOLD"], current_app.config["LOCKOUT_MINUTES"]
+        )
+        try:
+            user = accounts.authenticate(
+                form.username.data, form.password.data, hasher(), policy, ip=request.remote_addr or ""
+            )
+        except accounts.LoginFailed as exc:
+            error = exc.message
+        else:
+            db.session.commit()
+            start_session(user)
+            return redirect(next_path or url_for("main.index"))
+        db.session.commit()  # keep the failure count and the audit rows
+    return render_template("auth/login.html", form=form, error=error, next=next_path)
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout() -> Response:
+    """End this session and revoke every other session of the user."""
+    if current_user.is_authenticated:
+        accounts.logout(current_user, ip=request.remote_addr or "")
+        db.session.commit()
+    end_session()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required_any
+def change_password() -> str | Response:
+    """Change one's own password (required at first login for accounts made by the CLI)."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                user, form.current_password.data, form.password.data, hasher(),
+                ip=request.remote_addr or "",
+            )
+        except ServiceError as exc:
+            getattr(form, exc.field or "password").errors.append(exc.message)
+        else:
+            db.session.commit()
+            start_session(user)  # the old session identifier was just revoked
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"))
+    return render_template(
+        "auth/change_password.html", form=form, forced=user.must_change_password
+    )
+
+
+@bp.route("/account")
+@login_required_any
+def account() -> str:
+    """Who I am, my language, links to change the password."""
+    return render_template("auth/account.html", user=current_user, logout_form=EmptyForm())

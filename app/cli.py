@@ -1,0 +1,76 @@
+"""Command-line commands. They parse options and call services; the logic lives there."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.extensions import db
+from app.models import Role
+from app.services import accounts, demo
+from app.services.errors import ServiceError
+from app.services.passwords import hasher_from_config
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--unit", "unit_code", help="Unit code (required for unit and inspector accounts).")
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--password", help="Initial password (prompted for on a terminal if omitted).")
+@with_appcontext
+def create_user_command(
+    username: str, role: str, unit_code: str | None, display_name: str, password: str | None
+) -> None:
+    """Create an account; the user must change the password at first login."""
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("--password is required when not on a terminal.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    info = accounts.NewUser(
+        username=username, role=Role(role), password=password, unit_code=unit_code,
+        display_name=display_name, must_change_password=True,
+    )
+    try:
+        user = accounts.create_user(info, hasher_from_config(current_app.config))
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}); the password must be changed at first login.")
+
+
+@click.command("seed-demo")
+@click.option("--password", help="Demo accounts' password (default: RUWO_DEMO_PASSWORD or Ruwo-demo-2026).")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
+@with_appcontext
+def seed_demo_command(password: str | None, if_empty: bool) -> None:
+    """Load a demo county; running it again adds only what is missing."""
+    chosen = password or current_app.config["DEMO_PASSWORD"]
+    try:
+        result = demo.seed(
+            chosen, hasher_from_config(current_app.config), reset_passwords=password is not None,
+            only_if_empty=if_empty,
+        )
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    if result.skipped:
+        click.echo("The database already has accounts; demo data not loaded.")
+    else:
+        click.echo(
+            f"Demo data: {result.created} rows added, {result.passwords_reset} passwords reset."
+        )
+    click.echo("Demo logins (password: the one given to seed-demo, by default Ruwo-demo-2026):")
+    for username, role in result.accounts:
+        click.echo(f"  {username:<18} {role}")
+
+
+def register(app: Flask) -> None:
+    """Add the commands to ``flask``."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

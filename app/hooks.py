@@ -1,0 +1,39 @@
+"""Request hooks and template context shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from app.auth.forms import EmptyForm
+from app.models import Role
+
+
+def template_context() -> dict[str, object]:
+    """What the base layout needs: the language menu, the user's navigation, a logout form."""
+    from flask import current_app
+
+    locale = str(get_locale())
+    return {
+        "languages": current_app.config["LANGUAGES"],
+        "current_locale": locale,
+        "html_lang": "zh-Hans" if locale == "zh_Hans" else locale,
+        "button_form": EmptyForm(),
+        "Role": Role,
+    }
+
+
+def no_store_when_signed_in(response: Response) -> Response:
+    """Pages for a signed-in user are never cached (SECURITY.md §1, ASVS 14.3.2)."""
+    if current_user.is_authenticated and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the hooks."""
+    app.context_processor(template_context)
+    app.after_request(no_store_when_signed_in)

@@ -1,0 +1,54 @@
+"""Error pages in the user's language; a 500 rolls the session back."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("Your account may not open this page.")),
+    404: (_l("Not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
+    413: (_l("Too large"), _l("What you sent is larger than the app accepts.")),
+    429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Please try again.")),
+}
+
+
+def render_error(code: int, title: object = None, message: object = None) -> tuple[str, int]:
+    """The error page for ``code``."""
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return (
+        render_template(
+            "errors/error.html", code=code, title=title or default_title,
+            message=message or default_message,
+        ),
+        code,
+    )
+
+
+def handle_http(exc: HTTPException) -> tuple[str, int]:
+    return render_error(exc.code or 500)
+
+
+def handle_csrf(_exc: CSRFError) -> tuple[str, int]:
+    return render_error(
+        400, _l("Page expired"), _l("This form has expired. Go back, reload the page and try again.")
+    )
+
+
+def handle_500(_exc: Exception) -> tuple[str, int]:
+    db.session.rollback()
+    return render_error(500)
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(InternalServerError, handle_500)

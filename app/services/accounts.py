@@ -1,0 +1,168 @@
+"""Accounts: creating users, logging in with lockout, changing passwords and language."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import Role, Unit, User
+from app.models.base import utcnow
+from app.services import audit
+from app.services.errors import ServiceError
+from app.services.passwords import Hasher, check_policy
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class LoginRefusal(enum.StrEnum):
+    """Why a login was refused."""
+
+    INVALID = "invalid"
+    LOCKED = "locked"
+
+
+class LoginFailed(ServiceError):
+    """The credentials were not accepted."""
+
+    def __init__(self, reason: LoginRefusal, message: object) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """How many failures lock an account, and for how long."""
+
+    threshold: int = 5
+    minutes: int = 30
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """What is needed to create an account."""
+
+    username: str
+    role: Role
+    password: str = field(repr=False)
+    unit_code: str | None = None
+    display_name: str = ""
+    must_change_password: bool = True
+
+
+def find_by_username(username: str) -> User | None:
+    """The user with this (case-insensitive) user name, if any."""
+    return db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+
+
+def find_unit(code: str) -> Unit | None:
+    """The unit with this code, if any."""
+    return db.session.scalar(sa.select(Unit).where(Unit.code == code.strip().lower()))
+
+
+def create_user(info: NewUser, hasher: Hasher, *, actor: User | None = None) -> User:
+    """Create an account after checking name, role, unit and the password policy."""
+    username = info.username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ServiceError(
+            _l("User names are 2-64 characters: lower-case letters, digits, '.', '_' or '-'."),
+            field="username",
+        )
+    if find_by_username(username) is not None:
+        raise ServiceError(_l("The user name %(name)s is taken.", name=username), field="username")
+    unit = None
+    if info.unit_code:
+        unit = find_unit(info.unit_code)
+        if unit is None:
+            raise ServiceError(_l("No unit has the code %(code)s.", code=info.unit_code), field="unit")
+    if info.role.needs_unit and unit is None:
+        raise ServiceError(
+            _l("Unit and inspector accounts need a unit (--unit CODE)."), field="unit"
+        )
+    check_policy(info.password, username)
+    now = utcnow()
+    user = User(
+        username=username,
+        display_name=info.display_name or username,
+        role=info.role,
+        unit=unit,
+        password_hash=hasher.hash(info.password),
+        must_change_password=info.must_change_password,
+        password_changed_at=now,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", actor=actor, actor_name="cli", object_type="user", object_id=user.id,
+                 detail=f"{username} role={info.role}")
+    return user
+
+
+def authenticate(
+    username: str, password: str, hasher: Hasher, policy: LockoutPolicy, *, ip: str = "",
+    now: datetime | None = None,
+) -> User:
+    """Return the user if the password is right and the account usable; else raise LoginFailed.
+
+    Failures are counted in the database; at the threshold the account locks for the
+    configured minutes, and a locked account is refused even with the right password.
+    """
+    now = now or utcnow()
+    user = find_by_username(username)
+    invalid = LoginFailed(LoginRefusal.INVALID, _l("Wrong user name or password."))
+    if user is None or not user.active:
+        hasher.verify(None, password)
+        audit.record("login", actor=user, actor_name=username[:64], result="fail", ip=ip,
+                     detail="unknown user" if user is None else "inactive account")
+        raise invalid
+    if user.is_locked(now):
+        audit.record("login", actor=user, result="denied", ip=ip, detail="account locked")
+        raise LoginFailed(
+            LoginRefusal.LOCKED,
+            _l("This account is locked after too many failed logins. Try again in %(n)d minutes "
+               "or ask an administrator to unlock it.", n=policy.minutes),
+        )
+    if not hasher.verify(user.password_hash, password):
+        locked = user.record_failed_login(now, policy.threshold, policy.minutes)
+        audit.record("login", actor=user, result="fail", ip=ip, detail="wrong password")
+        if locked:
+            audit.record("account.lock", actor=user, result="ok", ip=ip, object_type="user",
+                         object_id=user.id, detail=f"{policy.threshold} failures")
+        raise invalid
+    if hasher.needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    user.record_login(now)
+    audit.record("login", actor=user, ip=ip)
+    return user
+
+
+def change_password(user: User, current: str, new: str, hasher: Hasher, *, ip: str = "") -> None:
+    """Change the user's own password; every other session of the user is revoked."""
+    if not hasher.verify(user.password_hash, current):
+        raise ServiceError(_l("The current password is wrong."), field="current_password")
+    if current == new:
+        raise ServiceError(_l("Choose a password different from the current one."), field="password")
+    check_policy(new, user.username)
+    user.set_password_hash(hasher.hash(new), utcnow(), must_change=False)
+    audit.record("password.change", actor=user, ip=ip, object_type="user", object_id=user.id)
+
+
+def reset_password(user: User, new: str, hasher: Hasher, *, must_change: bool) -> None:
+    """Set a password chosen by someone else (the CLI, an admin, the demo seed)."""
+    check_policy(new, user.username)
+    user.set_password_hash(hasher.hash(new), utcnow(), must_change=must_change)
+
+
+def logout(user: User, *, ip: str = "") -> None:
+    """Revoke the user's sessions (the signed cookie cannot be recalled otherwise)."""
+    user.revoke_sessions()
+    audit.record("logout", actor=user, ip=ip)
+
+
+def set_locale(user: User, locale: str) -> None:
+    """Remember the user's language."""
+    user.locale = locale

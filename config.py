@@ -1,0 +1,97 @@
+"""Configuration classes for Ruwo.
+
+Precedence, lowest first: the class passed to ``create_app`` < ``instance/config.py`` <
+the environment: ``DATABASE_URL``, ``SECRET_KEY`` and ``RUWO_<KEY>`` for any key below
+(``RUWO_LOCKOUT_MINUTES=15``, ``RUWO_DEMO_PASSWORD=...``; values are parsed as JSON when
+they can be). Nothing here reads the environment: ``create_app`` applies it, so importing
+this module has no side effects.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+class Config:
+    """Defaults shared by every environment (development-safe)."""
+
+    ENV_NAME = "development"
+
+    #: None means "generate one into instance/secret_key on first run".
+    SECRET_KEY: str | None = None
+    #: None means SQLite at instance/ruwo.sqlite3.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions (SECURITY.md §2): a sliding 30-minute idle timeout, a 12-hour cap,
+    # no remember-me cookie. The cookie is not Secure here: development and tests
+    # run on plain http://127.0.0.1.
+    SESSION_COOKIE_NAME = "ruwo_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_ABSOLUTE_HOURS = 12
+
+    # Login failures: lock the account after this many, for this long.
+    LOCKOUT_THRESHOLD = 5
+    LOCKOUT_MINUTES = 30
+
+    #: argon2id cost (argon2-cffi defaults: t=3, m=64 MiB, p=4; ASVS floor m >= 46 MiB).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    #: Password given to demo accounts when neither --password nor RUWO_DEMO_PASSWORD is set.
+    DEMO_PASSWORD = "Ruwo-demo-2026"
+
+    # Flask-WTF: a token lasts the whole session rather than a fixed hour, because a form
+    # on a phone may stay open through a long wait; the session itself still expires.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Request limits (SECURITY.md §2).
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+
+    # Languages: Chinese unless the user chose English. Accept-Language is not consulted.
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = {"zh_Hans": "中文", "en": "English"}
+    LANG_COOKIE = "lang"
+
+    # Security headers (Flask-Talisman). HTTPS redirects belong to the reverse proxy.
+    FORCE_HTTPS = False
+    #: Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+
+
+class DevelopmentConfig(Config):
+    """`make run` on http://127.0.0.1 with SQLite in instance/."""
+
+
+class TestingConfig(Config):
+    """Pytest: fast hashes, no CSRF on the test client, an explicit key."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
+    WTF_CSRF_ENABLED = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    """Behind HTTPS (a reverse proxy) on PostgreSQL."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_NAME = "__Host-ruwo_session"
+    SESSION_COOKIE_SECURE = True
+    PROXY_COUNT = 1
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
