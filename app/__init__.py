@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
@@ -12,11 +13,19 @@ from config import CONFIGS, Config
 DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
 
 
-def create_app(config_class: type[Config] | None = None, instance_path: str | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints, error handlers, commands."""
+def create_app(
+    config_class: type[Config] | None = None,
+    instance_path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Flask:
+    """Build the application: configuration, extensions, blueprints, error handlers, commands.
+
+    ``environ`` defaults to ``os.environ``; ``RUWO_CONFIG`` there picks the class when none
+    is given (development, testing, production) and ``RUWO_INSTANCE_PATH`` the instance folder.
+    """
     from app import hooks, settings
 
-    environ = os.environ
+    environ = os.environ if environ is None else environ
     if config_class is None:
         config_class = CONFIGS[environ.get("RUWO_CONFIG", "development")]
     app = Flask(

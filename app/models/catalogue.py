@@ -106,7 +106,7 @@ class Window(Base):
         secondary=window_service_items, back_populates="windows", order_by="ServiceItem.code"
     )
 
-    __table_args__ = (sa.UniqueConstraint("hall_id", "number", name="hall_number"),)
+    __table_args__ = (sa.UniqueConstraint("hall_id", "number"),)
 
     def __repr__(self) -> str:
         return f"<Window {self.number} {self.name}>"
@@ -183,7 +183,7 @@ class RequiredMaterial(Base):
 
     service_item: Mapped[ServiceItem] = relationship(back_populates="materials")
 
-    __table_args__ = (sa.UniqueConstraint("service_item_id", "name", name="item_name"),)
+    __table_args__ = (sa.UniqueConstraint("service_item_id", "name"),)
 
 
 class Scenario(Base):
@@ -201,7 +201,7 @@ class Scenario(Base):
 
     service_item: Mapped[ServiceItem] = relationship(back_populates="scenarios")
 
-    __table_args__ = (sa.UniqueConstraint("service_item_id", "name", name="item_name"),)
+    __table_args__ = (sa.UniqueConstraint("service_item_id", "name"),)
 
 
 class ServiceFee(Base):

@@ -1,8 +1,8 @@
 """catalogue, users and audit log
 
-Revision ID: 04bf0466f449
+Revision ID: d3e908ef743e
 Revises: 
-Create Date: 2026-11-25 20:26:06.650275
+Create Date: 2026-11-25 20:27:57.392285
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import app.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '04bf0466f449'
+revision = 'd3e908ef743e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -109,7 +109,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['hall_id'], ['halls.id'], name=op.f('fk_windows_hall_id_halls')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_windows_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_windows')),
-    sa.UniqueConstraint('hall_id', 'number', name='hall_number')
+    sa.UniqueConstraint('hall_id', 'number', name=op.f('uq_windows_hall_id_number'))
     )
     with op.batch_alter_table('windows', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_windows_hall_id'), ['hall_id'], unique=False)
@@ -145,7 +145,7 @@ def upgrade():
     sa.Column('abolished', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['service_item_id'], ['service_items.id'], name=op.f('fk_required_materials_service_item_id_service_items'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_required_materials')),
-    sa.UniqueConstraint('service_item_id', 'name', name='item_name')
+    sa.UniqueConstraint('service_item_id', 'name', name=op.f('uq_required_materials_service_item_id_name'))
     )
     with op.batch_alter_table('required_materials', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_required_materials_service_item_id'), ['service_item_id'], unique=False)
@@ -158,7 +158,7 @@ def upgrade():
     sa.Column('description', sa.String(length=500), nullable=False),
     sa.ForeignKeyConstraint(['service_item_id'], ['service_items.id'], name=op.f('fk_scenarios_service_item_id_service_items'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scenarios')),
-    sa.UniqueConstraint('service_item_id', 'name', name='item_name')
+    sa.UniqueConstraint('service_item_id', 'name', name=op.f('uq_scenarios_service_item_id_name'))
     )
     with op.batch_alter_table('scenarios', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scenarios_service_item_id'), ['service_item_id'], unique=False)

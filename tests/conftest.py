@@ -1,0 +1,187 @@
+"""Shared fixtures: app, db, client, runner, auth, make_user; backends and requirements."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app import create_app
+from app.extensions import db as _db
+from app.models import Role, User
+from app.services import accounts, demo
+from app.services.passwords import hasher_from_config
+from config import TestingConfig
+
+PASSWORD = "Ruwo-test-2026"
+PG_URL_ENV = "RUWO_TEST_DATABASE_URL"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when something the test needs is absent, except under CI=true, where it fails."""
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)
+
+
+def config_for(url: str, **overrides: object) -> type[TestingConfig]:
+    """A TestingConfig subclass on the database ``url``."""
+    return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database a test runs on; parametrise indirectly to add "postgresql"."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> str:
+    if backend == "postgresql":
+        url = os.environ.get(PG_URL_ENV, "")
+        require(bool(url), f"no PostgreSQL server: set {PG_URL_ENV} (.ci/run starts one)")
+        return url
+    return f"sqlite:///{tmp_path / 'ruwo-test.sqlite3'}"
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path, database_url: str) -> Callable[..., Flask]:
+    """Build apps on this test's database and instance folder (the environment is ignored)."""
+
+    def build(**overrides: object) -> Flask:
+        return create_app(
+            config_for(database_url, **overrides), instance_path=tmp_path / "instance", environ={}
+        )
+
+    return build
+
+
+@pytest.fixture
+def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
+    """An app with an empty schema (made by create_all; migrations have their own tests)."""
+    application = app_factory()
+    with application.app_context():
+        _reset_schema()
+        _db.session.remove()
+    yield application
+    with application.app_context():
+        _db.session.remove()
+        _db.drop_all()
+        _db.engine.dispose()
+
+
+def _reset_schema() -> None:
+    _db.session.remove()
+    _db.drop_all()
+    if _db.engine.dialect.name == "postgresql":
+        with _db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    _db.create_all()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator:
+    """The database, inside an app context."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a user (committed); returns a callable like Indico's create_user fixture."""
+
+    def create(
+        username: str, role: Role = Role.LEADER, unit_code: str | None = None,
+        password: str = PASSWORD, must_change: bool = False, **fields: object,
+    ) -> User:
+        with app.app_context():
+            if unit_code and accounts.find_unit(unit_code) is None:
+                from app.models import Unit
+
+                _db.session.add(Unit(code=unit_code, name=f"Unit {unit_code}"))
+                _db.session.flush()
+            user = accounts.create_user(
+                accounts.NewUser(username=username, role=role, password=password,
+                                 unit_code=unit_code, must_change_password=must_change),
+                hasher_from_config(app.config),
+            )
+            for key, value in fields.items():
+                setattr(user, key, value)
+            _db.session.commit()
+            user_id = user.id
+        with app.app_context():
+            return _db.session.get(User, user_id)
+
+    return create
+
+
+@pytest.fixture
+def seeded(app: Flask) -> Flask:
+    """The demo county with its accounts (password PASSWORD)."""
+    with app.app_context():
+        demo.seed(PASSWORD, hasher_from_config(app.config), reset_passwords=False)
+        _db.session.commit()
+    return app
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in ``html``."""
+    match = CSRF_RE.search(html)
+    assert match, "no csrf_token in the page"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD, next: str | None = None):  # noqa: A002
+        url = "/login" + (f"?next={next}" if next else "")
+        page = self.client.get(url)
+        data = {"username": username, "password": password}
+        token = CSRF_RE.search(page.get_data(as_text=True))
+        if token:
+            data["csrf_token"] = token.group(1) or token.group(2)
+        return self.client.post(url, data=data)
+
+    def logout(self):
+        page = self.client.get("/account")
+        data = {}
+        token = CSRF_RE.search(page.get_data(as_text=True))
+        if token:
+            data["csrf_token"] = token.group(1) or token.group(2)
+        return self.client.post("/logout", data=data)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+def count(model: type) -> int:
+    """Rows of ``model`` (inside an app context)."""
+    return _db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
