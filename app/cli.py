@@ -15,6 +15,11 @@ from app.services.errors import ServiceError
 from app.services.passwords import hasher_from_config
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a prompt (never in scripts or CI)."""
+    return sys.stdin.isatty()
+
+
 @click.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
@@ -27,7 +32,7 @@ def create_user_command(
 ) -> None:
     """Create an account; the user must change the password at first login."""
     if password is None:
-        if not sys.stdin.isatty():
+        if not stdin_is_terminal():
             raise click.UsageError("--password is required when not on a terminal.")
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     info = accounts.NewUser(

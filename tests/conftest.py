@@ -53,38 +53,45 @@ def database_url(backend: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app_factory(tmp_path: Path, database_url: str) -> Callable[..., Flask]:
-    """Build apps on this test's database and instance folder (the environment is ignored)."""
+def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]]:
+    """Build apps on this test's database and instance folder (the environment is ignored).
 
-    def build(**overrides: object) -> Flask:
-        return create_app(
+    Each app starts on an empty schema made by create_all (migrations have their own tests)
+    and is dropped afterwards.
+    """
+    built: list[Flask] = []
+
+    def build(*, schema: bool = True, **overrides: object) -> Flask:
+        application = create_app(
             config_for(database_url, **overrides), instance_path=tmp_path / "instance", environ={}
         )
+        if schema:
+            with application.app_context():
+                _reset_schema()
+        built.append(application)
+        return application
 
-    return build
+    yield build
+    for application in built:
+        with application.app_context():
+            _db.session.remove()
+            _db.drop_all()
+            _db.engine.dispose()
 
 
 @pytest.fixture
-def app(app_factory: Callable[..., Flask]) -> Iterator[Flask]:
-    """An app with an empty schema (made by create_all; migrations have their own tests)."""
-    application = app_factory()
-    with application.app_context():
-        _reset_schema()
-        _db.session.remove()
-    yield application
-    with application.app_context():
-        _db.session.remove()
-        _db.drop_all()
-        _db.engine.dispose()
+def app(app_factory: Callable[..., Flask]) -> Flask:
+    """The app under test, with an empty schema."""
+    return app_factory()
 
 
 def _reset_schema() -> None:
     _db.session.remove()
     _db.drop_all()
-    if _db.engine.dialect.name == "postgresql":
-        with _db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    with _db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     _db.create_all()
+    _db.session.remove()
 
 
 @pytest.fixture

@@ -17,17 +17,12 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgre
 def empty_app(app_factory):
     app = app_factory()
     with app.app_context():
-        db.session.remove()
         db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     yield app
     with app.app_context():
         db.session.remove()
-        db.drop_all()
         with db.engine.begin() as conn:
             conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
 
 
 def test_upgrade_matches_the_models(empty_app) -> None:
