@@ -31,7 +31,7 @@ translations: | $(BIN)/python
 # After changing user-facing strings: extract and merge, then translate the .po files.
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		-o app/translations/messages.pot .
+		-o app/translations/messages.pot app
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 run: install

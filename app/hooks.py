@@ -7,12 +7,11 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.auth.forms import EmptyForm
 from app.models import Role
 
 
 def template_context() -> dict[str, object]:
-    """What the base layout needs: the language menu, the user's navigation, a logout form."""
+    """What the base layout needs: the language menu and the role names for navigation."""
     from flask import current_app
 
     locale = str(get_locale())
@@ -20,7 +19,6 @@ def template_context() -> dict[str, object]:
         "languages": current_app.config["LANGUAGES"],
         "current_locale": locale,
         "html_lang": "zh-Hans" if locale == "zh_Hans" else locale,
-        "button_form": EmptyForm(),
         "Role": Role,
     }
 

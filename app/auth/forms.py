@@ -50,7 +50,3 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
-
-
-class EmptyForm(FlaskForm):
-    """A form with only the CSRF token, for buttons that POST (log out, switch language)."""

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import login_required_any, public
-from app.auth.forms import ChangePasswordForm, EmptyForm, LoginForm
+from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.session import end_session, hasher, local_path, start_session
 from app.extensions import db
 from app.services import accounts
@@ -84,4 +84,4 @@ def change_password() -> str | Response:
 @login_required_any
 def account() -> str:
     """Who I am, my language, links to change the password."""
-    return render_template("auth/account.html", user=current_user, logout_form=EmptyForm())
+    return render_template("auth/account.html", user=current_user)
