@@ -70,7 +70,10 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
         click.echo(
             f"Demo data: {result.created} rows added, {result.passwords_reset} passwords reset."
         )
-    click.echo("Demo logins (password: the one given to seed-demo, by default Ruwo-demo-2026):")
+    if result.skipped:
+        click.echo("Demo logins (with the password they were given when the demo data was loaded):")
+    else:
+        click.echo(f"Demo logins (password: {chosen}):")
     for username, role in result.accounts:
         click.echo(f"  {username:<18} {role}")
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Hall, ServiceItem, Unit, User, Window
+from app.models import Hall, HallKind, ServiceItem, Unit, User, Window
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,12 @@ def counts() -> CatalogueCounts:
     )
 
 
+#: Service centres first, then township centres, bank outlets and other places.
+_HALL_KIND_ORDER = sa.case(
+    {kind.value: index for index, kind in enumerate(HallKind)}, value=Hall.kind, else_=len(HallKind)
+)
+
+
 def active_halls() -> list[Hall]:
     """Active halls with their windows, units and items loaded (no N+1 in templates)."""
     return list(
@@ -46,7 +52,7 @@ def active_halls() -> list[Hall]:
                 selectinload(Hall.windows).selectinload(Window.unit),
                 selectinload(Hall.windows).selectinload(Window.service_items),
             )
-            .order_by(Hall.kind, Hall.name)
+            .order_by(_HALL_KIND_ORDER, Hall.name)
         )
     )
 
