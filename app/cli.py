@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -10,7 +11,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Role
-from app.services import accounts, demo
+from app.services import accounts, demo, guides
 from app.services.errors import ServiceError
 from app.services.passwords import hasher_from_config
 
@@ -78,7 +79,25 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
         click.echo(f"  {username:<18} {role}")
 
 
+@click.command("import-guides")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_guides_command(path: Path) -> None:
+    """Import service guides from an .xlsx or .csv file (docs/guide-import.md): all or nothing."""
+    try:
+        result = guides.import_guides(path.name, path.read_bytes())
+    except guides.ImportFailed as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            where = f"row {error.row}, column {error.column}" if error.column else f"row {error.row}"
+            click.echo(f"{path.name}: {where}: {error.message}", err=True)
+        raise click.ClickException("Nothing was imported.") from exc
+    db.session.commit()
+    click.echo(f"Imported {path.name}: {len(result.created)} created, {len(result.updated)} updated.")
+
+
 def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_guides_command)

@@ -1,19 +1,37 @@
-"""Administration (the catalogue and account pages grow here)."""
+"""Administration: changing the catalogue, importing guides, managing accounts, the audit log.
+
+Reading the catalogue is in app/catalogue (leaders may read it too).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections.abc import Callable
+from decimal import Decimal
 
+import sqlalchemy as sa
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from app.admin import forms
 from app.auth.access import roles_required
-from app.models import Role
+from app.auth.session import hasher, local_path
+from app.extensions import db
+from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import catalogue
+from app.services import accounts, catalogue, guides
+from app.services.errors import ServiceError
+from app.services.geo import CoordinateSystem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin_only = roles_required(Role.ADMIN)
 
 
 @bp.route("/")
-@roles_required(Role.ADMIN)
+@admin_only
 def index() -> str:
     """The administrator's home: how much is set up, and locked accounts."""
     return render_template(
@@ -22,3 +40,333 @@ def index() -> str:
         units=catalogue.active_units(),
         locked=catalogue.locked_users(utcnow()),
     )
+
+
+def attach_error(form: FlaskForm, exc: ServiceError) -> None:
+    """Show a service's refusal beside the field it concerns (or above the form)."""
+    problems = exc.problems if isinstance(exc, guides.GuideInvalid) else [
+        guides.Problem(exc.field or "", exc.message)]
+    for problem in problems:
+        target = getattr(form, problem.field, None) if problem.field else None
+        if target is not None and problem.index is not None and hasattr(target, "entries"):
+            entries = [e for e in target.entries if e.form.name.data and not e.form.remove.data]
+            target = entries[problem.index].form.name if problem.index < len(entries) else None
+        if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
+            target.errors.append(problem.message)
+        else:
+            form.form_errors.append(problem.message)
+
+
+def save_form(form: FlaskForm, save: Callable[[], object], message: str,
+              next_url: Callable[[object], str]) -> Response | None:
+    """Validate, call the service, commit and redirect; on refusal roll back and show why."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        obj = save()
+    except ServiceError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(next_url(obj))
+
+
+def form_page(form: FlaskForm, title: str, back: str, **context: object) -> str:
+    return render_template("admin/form.html", form=form, title=title, back=back, **context)
+
+
+def set_active_and_return(obj: object, fallback: str) -> Response:
+    active = request.form.get("active") == "1"
+    catalogue.set_active(obj, active, actor=current_user)
+    db.session.commit()
+    flash(_("Activated.") if active else _("Deactivated; it keeps its history."), "success")
+    return redirect(local_path(request.form.get("next")) or fallback)
+
+
+# --- Units -------------------------------------------------------------------------------------
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@admin_only
+def unit_form(unit_id: int | None = None) -> str | Response:
+    """Create or edit a unit."""
+    unit = db.get_or_404(Unit, unit_id) if unit_id else None
+    form = forms.UnitForm(obj=unit)
+    done = save_form(
+        form, lambda: catalogue.save_unit(catalogue.UnitData(form.code.data, form.name.data), unit,
+                                          actor=current_user),
+        _("Unit saved."), lambda _obj: url_for("catalogue.units"))
+    return done or form_page(form, _("Edit unit") if unit else _("New unit"), url_for("catalogue.units"))
+
+
+@bp.route("/units/<int:unit_id>/active", methods=["POST"])
+@admin_only
+def unit_active(unit_id: int) -> Response:
+    """Deactivate or reactivate a unit."""
+    return set_active_and_return(db.get_or_404(Unit, unit_id), url_for("catalogue.units"))
+
+
+# --- Halls and windows ---------------------------------------------------------------------------
+
+
+@bp.route("/halls/new", methods=["GET", "POST"])
+@bp.route("/halls/<int:hall_id>/edit", methods=["GET", "POST"])
+@admin_only
+def hall_form(hall_id: int | None = None) -> str | Response:
+    """Create or edit a hall; positions may be typed in GCJ-02 or BD-09."""
+    hall = db.get_or_404(Hall, hall_id) if hall_id else None
+    form = forms.HallForm(obj=hall)
+    if hall and request.method == "GET" and hall.latitude is not None:
+        form.position.data = f"{hall.latitude:.7f}, {hall.longitude:.7f}"
+
+    def save() -> Hall:
+        return catalogue.save_hall(catalogue.HallData(
+            name=form.name.data, kind=HallKind(form.kind.data), address=form.address.data or "",
+            position=form.position.data or "",
+            coordinate_system=CoordinateSystem(form.coordinate_system.data),
+            radius_m=form.radius_m.data, wait_medium_min=form.wait_medium_min.data,
+            wait_high_min=form.wait_high_min.data), hall, actor=current_user)
+
+    done = save_form(form, save, _("Hall saved."), lambda h: url_for("catalogue.hall", hall_id=h.id))
+    back = url_for("catalogue.hall", hall_id=hall.id) if hall else url_for("catalogue.halls")
+    return done or form_page(form, _("Edit hall") if hall else _("New hall"), back)
+
+
+@bp.route("/halls/<int:hall_id>/active", methods=["POST"])
+@admin_only
+def hall_active(hall_id: int) -> Response:
+    """Deactivate or reactivate a hall."""
+    return set_active_and_return(db.get_or_404(Hall, hall_id), url_for("catalogue.halls"))
+
+
+@bp.route("/windows/new", methods=["GET", "POST"])
+@bp.route("/windows/<int:window_id>/edit", methods=["GET", "POST"])
+@admin_only
+def window_form(window_id: int | None = None) -> str | Response:
+    """Create or edit a window: its hall, unit, number and the items it serves."""
+    window = db.get_or_404(Window, window_id) if window_id else None
+    form = forms.WindowForm(obj=window)
+    if window and request.method == "GET":
+        form.service_item_ids.data = [i.id for i in window.service_items]
+    elif not window and request.method == "GET":
+        form.hall_id.data = request.args.get("hall_id", type=int)
+    chosen = tuple(form.service_item_ids.data or ())
+    form.hall_id.choices = catalogue.hall_choices(window.hall_id if window else None)
+    form.unit_id.choices = catalogue.unit_choices(window.unit_id if window else None)
+    form.service_item_ids.choices = catalogue.service_item_choices(chosen)
+
+    def save() -> Window:
+        return catalogue.save_window(catalogue.WindowData(
+            hall_id=form.hall_id.data, unit_id=form.unit_id.data, number=form.number.data,
+            name=form.name.data, comprehensive=form.comprehensive.data,
+            service_item_ids=tuple(form.service_item_ids.data or ())), window, actor=current_user)
+
+    done = save_form(form, save, _("Window saved."), lambda w: url_for("catalogue.hall", hall_id=w.hall_id))
+    hall_id = window.hall_id if window else form.hall_id.data
+    back = url_for("catalogue.hall", hall_id=hall_id) if hall_id else url_for("catalogue.halls")
+    return done or form_page(form, _("Edit window") if window else _("New window"), back)
+
+
+@bp.route("/windows/<int:window_id>/active", methods=["POST"])
+@admin_only
+def window_active(window_id: int) -> Response:
+    """Deactivate or reactivate a window."""
+    window = db.get_or_404(Window, window_id)
+    return set_active_and_return(window, url_for("catalogue.hall", hall_id=window.hall_id))
+
+
+# --- Service items and their guides ---------------------------------------------------------------
+
+BLANK_ROWS = 3
+
+
+def _guide_data(form: forms.ServiceItemForm) -> guides.GuideData:
+    def kept(entries):  # type: ignore[no-untyped-def]
+        return [e.form for e in entries if (e.form.name.data or "").strip() and not e.form.remove.data]
+
+    return guides.GuideData(
+        code=form.code.data, name=form.name.data, unit_code=form.unit_code.data,
+        promised_days=form.promised_days.data, statutory_days=form.statutory_days.data,
+        fee_rule=form.fee_rule.data or "", max_trips=form.max_trips.data,
+        online_available=form.online_available.data,
+        one_thing_package=form.one_thing_package.data or "", guide_url=form.guide_url.data or "",
+        materials=tuple(guides.MaterialData(m.name.data, m.condition.data or "",
+                                            m.obtainable_by_sharing.data, m.abolished.data)
+                        for m in kept(form.materials.entries)),
+        scenarios=tuple((s.name.data, s.description.data or "") for s in kept(form.scenarios.entries)),
+        fees=tuple((f.name.data, f.amount_yuan.data or Decimal(0)) for f in kept(form.fees.entries)),
+    )
+
+
+def _fill_guide_form(form: forms.ServiceItemForm, item: ServiceItem) -> None:
+    form.unit_code.data = item.unit.code
+    for field_list, rows, attrs in (
+        (form.materials, item.materials, ("name", "condition", "obtainable_by_sharing", "abolished")),
+        (form.scenarios, item.scenarios, ("name", "description")),
+        (form.fees, item.fees, ("name", "amount_yuan")),
+    ):
+        while field_list.entries:
+            field_list.pop_entry()
+        for row in rows:
+            field_list.append_entry({a: getattr(row, a) for a in attrs})
+
+
+@bp.route("/items/new", methods=["GET", "POST"])
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@admin_only
+def item_form(item_id: int | None = None) -> str | Response:
+    """Create or edit a service item with its materials, scenarios (情形) and fees."""
+    item = db.get_or_404(ServiceItem, item_id) if item_id else None
+    form = forms.ServiceItemForm(obj=item)
+    form.unit_code.choices = catalogue.unit_choices(item.unit_id if item else None, by_code=True)
+    if item and request.method == "GET":
+        _fill_guide_form(form, item)
+    done = save_form(form, lambda: guides.save_guide(_guide_data(form), item, actor=current_user),
+                     _("Service item saved."), lambda i: url_for("catalogue.item", item_id=i.id))
+    if done:
+        return done
+    for field_list in (form.materials, form.scenarios, form.fees):
+        while sum(1 for e in field_list.entries if not (e.form.name.data or "").strip()) < BLANK_ROWS:
+            field_list.append_entry()
+    back = url_for("catalogue.item", item_id=item.id) if item else url_for("catalogue.items")
+    return render_template("admin/item_form.html", form=form, item=item, back=back)
+
+
+@bp.route("/items/<int:item_id>/active", methods=["POST"])
+@admin_only
+def item_active(item_id: int) -> Response:
+    """Deactivate or reactivate a service item."""
+    return set_active_and_return(db.get_or_404(ServiceItem, item_id), url_for("catalogue.items"))
+
+
+@bp.route("/items/import", methods=["GET", "POST"])
+@admin_only
+def import_guides() -> str:
+    """Upload service guides as .xlsx or .csv: all rows or none."""
+    form = forms.ImportForm()
+    result, errors = None, []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = guides.import_guides(upload.filename or "", upload.read(), actor=current_user)
+        except guides.ImportFailed as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+    return render_template("admin/import.html", form=form, result=result, errors=errors,
+                           columns=[names[0] for names in guides.COLUMNS.values()])
+
+
+# --- Accounts --------------------------------------------------------------------------------------
+
+
+def _unit_code_choices(current: Unit | None) -> list[tuple[str, str]]:
+    return [("", _("(none)")), *catalogue.unit_choices(current.id if current else None, by_code=True)]
+
+
+@bp.route("/users/")
+@admin_only
+def users() -> str:
+    """Accounts, with search and the locked or inactive ones marked."""
+    query = request.args.get("q", "").strip()
+    include_inactive = request.args.get("all") == "1"
+    stmt = catalogue.search(User, query, include_inactive, User.username, User.display_name)
+    page = db.paginate(stmt.order_by(User.role, User.username), per_page=50, error_out=False)
+    return render_template("admin/users.html", page=page, q=query, include_inactive=include_inactive,
+                           now=utcnow())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def user_new() -> str | Response:
+    """Create an account with a temporary password."""
+    form = forms.NewUserForm()
+    form.unit_code.choices = _unit_code_choices(None)
+
+    def save() -> User:
+        return accounts.create_user(accounts.NewUser(
+            username=form.username.data, role=Role(form.role.data), password=form.password.data,
+            unit_code=form.unit_code.data or None, display_name=form.display_name.data or "",
+            must_change_password=True), hasher(), actor=current_user)
+
+    done = save_form(form, save, _("Account created; the user must change the password at first login."),
+                     lambda _u: url_for("admin.users"))
+    return done or form_page(form, _("New account"), url_for("admin.users"), fields=[
+        "username", "display_name", "role", "unit_code", "password", "confirm"])
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_only
+def user_edit(user_id: int) -> str | Response:
+    """Change an account's role, unit and name."""
+    user = db.get_or_404(User, user_id)
+    form = forms.UserForm(obj=user)
+    form.unit_code.choices = _unit_code_choices(user.unit)
+    if request.method == "GET":
+        form.unit_code.data = user.unit.code if user.unit else ""
+    done = save_form(
+        form, lambda: accounts.update_user(user, role=Role(form.role.data), unit_code=form.unit_code.data or None,
+                                           display_name=form.display_name.data or "", actor=current_user),
+        _("Account saved."), lambda _u: url_for("admin.users"))
+    return done or form_page(form, _("Account %(name)s", name=user.username), url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@admin_only
+def user_password(user_id: int) -> str | Response:
+    """Reset a password: the user must change it at the next login."""
+    user = db.get_or_404(User, user_id)
+    form = forms.ResetPasswordForm()
+    done = save_form(
+        form, lambda: accounts.admin_reset_password(user, form.password.data, hasher(), actor=current_user),
+        _("Password reset; %(name)s must change it at the next login.", name=user.username),
+        lambda _u: url_for("admin.users"))
+    return done or form_page(form, _("Reset the password of %(name)s", name=user.username),
+                             url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@admin_only
+def user_unlock(user_id: int) -> Response:
+    """Lift a lock after failed logins."""
+    user = db.get_or_404(User, user_id)
+    accounts.admin_unlock(user, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s is unlocked.", name=user.username), "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@admin_only
+def user_active(user_id: int) -> Response:
+    """Deactivate (ending its sessions) or reactivate an account."""
+    user = db.get_or_404(User, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_user_active(user, active, actor=current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Activated.") if active else _("Deactivated; it keeps its history."), "success")
+    return redirect(url_for("admin.users", all=1))
+
+
+# --- Audit log ---------------------------------------------------------------------------------------
+
+
+@bp.route("/audit/")
+@admin_only
+def audit_log() -> str:
+    """The audit log, newest first (read-only: nobody can change it through the app)."""
+    action = request.args.get("action", "").strip()
+    stmt = sa.select(AuditLog).order_by(AuditLog.id.desc())
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action))
+    page = db.paginate(stmt, per_page=100, error_out=False)
+    return render_template("admin/audit.html", page=page, action=action)

@@ -97,7 +97,8 @@ def create_user(info: NewUser, hasher: Hasher, *, actor: User | None = None) -> 
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", actor=actor, actor_name="cli", object_type="user", object_id=user.id,
+    audit.record("user.create", actor=actor, actor_name="cli" if actor is None else "",
+                 object_type="user", object_id=user.id,
                  detail=f"{username} role={info.role}")
     return user
 
@@ -166,3 +167,54 @@ def logout(user: User, *, ip: str = "") -> None:
 def set_locale(user: User, locale: str) -> None:
     """Remember the user's language."""
     user.locale = locale
+
+
+# --- Administration of accounts ---------------------------------------------------------------
+
+
+def update_user(
+    user: User, *, role: Role, unit_code: str | None, display_name: str, actor: User | None = None,
+) -> None:
+    """Change an account's role, unit and name; a role or unit change ends its sessions."""
+    unit = find_unit(unit_code) if unit_code else None
+    if unit_code and unit is None:
+        raise ServiceError(_l("No unit has the code %(code)s.", code=unit_code), field="unit")
+    if role.needs_unit and unit is None:
+        raise ServiceError(_l("Unit and inspector accounts need a unit."), field="unit")
+    if actor is not None and user.id == actor.id and role != user.role:
+        raise ServiceError(_l("You cannot change your own role."), field="role")
+    changes = []
+    if role != user.role:
+        changes.append(f"role {user.role}->{role}")
+    if (unit.id if unit else None) != user.unit_id:
+        changes.append(f"unit {user.unit.code if user.unit else '-'}->{unit.code if unit else '-'}")
+    if changes:
+        user.revoke_sessions()
+    user.role, user.unit = role, unit
+    user.display_name = display_name.strip() or user.username
+    audit.record("user.update", actor=actor, object_type="user", object_id=user.id,
+                 detail="; ".join(changes))
+
+
+def admin_reset_password(user: User, new: str, hasher: Hasher, *, actor: User | None = None) -> None:
+    """Give the user a temporary password, to be changed at the next login; lifts any lock."""
+    reset_password(user, new, hasher, must_change=True)
+    user.unlock()
+    audit.record("password.reset", actor=actor, object_type="user", object_id=user.id)
+
+
+def admin_unlock(user: User, *, actor: User | None = None) -> None:
+    """Lift a lock after failed logins."""
+    user.unlock()
+    audit.record("account.unlock", actor=actor, object_type="user", object_id=user.id)
+
+
+def set_user_active(user: User, active: bool, *, actor: User | None = None) -> None:
+    """Deactivate (ending every session) or reactivate an account; never one's own."""
+    if actor is not None and user.id == actor.id and not active:
+        raise ServiceError(_l("You cannot deactivate your own account."))
+    user.active = active
+    if not active:
+        user.revoke_sessions()
+    audit.record("user.activate" if active else "user.deactivate", actor=actor,
+                 object_type="user", object_id=user.id)

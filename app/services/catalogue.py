@@ -1,14 +1,19 @@
-"""Reading the service catalogue (units, halls, windows, service items)."""
+"""The service catalogue: units, halls and windows, read by everyone and changed by admins."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Hall, HallKind, ServiceItem, Unit, User, Window
+from app.services import audit, geo
+from app.services.errors import ServiceError
+from app.services.geo import CoordinateSystem
 
 
 @dataclass(frozen=True)
@@ -70,3 +75,191 @@ def locked_users(now) -> list[User]:  # type: ignore[no-untyped-def]
             .order_by(User.username)
         )
     )
+
+
+# --- Changes by administrators -------------------------------------------------------------
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+
+
+@dataclass(frozen=True)
+class UnitData:
+    """A unit as an administrator enters it."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HallData:
+    """A hall as an administrator enters it; the position may be in any map's system."""
+
+    name: str
+    kind: HallKind
+    address: str = ""
+    position: str = ""
+    coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
+    radius_m: int = 300
+    wait_medium_min: int = 30
+    wait_high_min: int = 60
+
+
+@dataclass(frozen=True)
+class WindowData:
+    """A window as an administrator enters it."""
+
+    hall_id: int
+    unit_id: int
+    number: str
+    name: str
+    comprehensive: bool = False
+    service_item_ids: tuple[int, ...] = ()
+
+
+def _audit_change(actor: User | None, action: str, obj: object, detail: str = "") -> None:
+    audit.record(action, actor=actor, object_type=type(obj).__name__.lower(),
+                 object_id=getattr(obj, "id", ""), detail=detail)
+
+
+def _taken(model: type, column: sa.ColumnElement, value: object, current: object | None) -> bool:
+    query = sa.select(model.id).where(column == value)
+    if current is not None:
+        query = query.where(model.id != current.id)
+    return db.session.scalar(query) is not None
+
+
+def save_unit(data: UnitData, unit: Unit | None = None, *, actor: User | None = None) -> Unit:
+    """Create or update a unit; its code is short, lower-case and unique."""
+    code = data.code.strip().lower()
+    if not CODE_RE.match(code):
+        raise ServiceError(_l("Codes are 2-32 characters: lower-case letters, digits and '-', "
+                              "starting with a letter."), field="code")
+    if _taken(Unit, Unit.code, code, unit):
+        raise ServiceError(_l("Another unit has the code %(code)s.", code=code), field="code")
+    name = data.name.strip()
+    if not name:
+        raise ServiceError(_l("Enter a name."), field="name")
+    created = unit is None
+    unit = unit or Unit()
+    unit.code, unit.name = code, name
+    db.session.add(unit)
+    db.session.flush()
+    _audit_change(actor, "unit.create" if created else "unit.update", unit, code)
+    return unit
+
+
+def save_hall(data: HallData, hall: Hall | None = None, *, actor: User | None = None) -> Hall:
+    """Create or update a hall; a typed position is converted to WGS-84 before it is stored."""
+    name = data.name.strip()
+    if not name:
+        raise ServiceError(_l("Enter a name."), field="name")
+    if _taken(Hall, Hall.name, name, hall):
+        raise ServiceError(_l("Another hall is called %(name)s.", name=name), field="name")
+    if not 10 <= data.radius_m <= 5000:
+        raise ServiceError(_l("The radius must be between 10 and 5000 metres."), field="radius_m")
+    if data.wait_medium_min < 1:
+        raise ServiceError(_l("Wait thresholds are at least 1 minute."), field="wait_medium_min")
+    if data.wait_high_min < data.wait_medium_min:
+        raise ServiceError(_l("The high threshold cannot be below the medium one."),
+                           field="wait_high_min")
+    position = None
+    if data.position.strip():
+        position = geo.to_wgs84(*geo.parse_pair(data.position), data.coordinate_system)
+    created = hall is None
+    hall = hall or Hall()
+    hall.name, hall.kind, hall.address = name, data.kind, data.address.strip()
+    hall.latitude = position.latitude if position else None
+    hall.longitude = position.longitude if position else None
+    hall.radius_m = data.radius_m
+    hall.wait_medium_min, hall.wait_high_min = data.wait_medium_min, data.wait_high_min
+    db.session.add(hall)
+    db.session.flush()
+    _audit_change(actor, "hall.create" if created else "hall.update", hall,
+                  f"{data.coordinate_system} -> wgs84" if position else "")
+    return hall
+
+
+def save_window(data: WindowData, window: Window | None = None, *, actor: User | None = None) -> Window:
+    """Create or update a window in an active hall, run by an active unit."""
+    hall = db.session.get(Hall, data.hall_id)
+    if hall is None or (not hall.active and (window is None or window.hall_id != hall.id)):
+        raise ServiceError(_l("Choose an active hall."), field="hall_id")
+    unit = db.session.get(Unit, data.unit_id)
+    if unit is None or (not unit.active and (window is None or window.unit_id != unit.id)):
+        raise ServiceError(_l("Choose an active unit."), field="unit_id")
+    number, name = data.number.strip(), data.name.strip()
+    if not number:
+        raise ServiceError(_l("Enter the window number."), field="number")
+    if not name:
+        raise ServiceError(_l("Enter a name."), field="name")
+    clash = sa.select(Window.id).where(Window.hall_id == hall.id, Window.number == number)
+    if window is not None:
+        clash = clash.where(Window.id != window.id)
+    if db.session.scalar(clash) is not None:
+        raise ServiceError(_l("This hall already has a window %(number)s.", number=number),
+                           field="number")
+    items = list(db.session.scalars(sa.select(ServiceItem).where(ServiceItem.id.in_(data.service_item_ids))))
+    if len(items) != len(set(data.service_item_ids)):
+        raise ServiceError(_l("Choose service items from the list."), field="service_item_ids")
+    created = window is None
+    window = window or Window()
+    window.hall, window.unit, window.number, window.name = hall, unit, number, name
+    window.comprehensive = data.comprehensive
+    window.service_items = sorted(items, key=lambda i: i.code)
+    db.session.add(window)
+    db.session.flush()
+    _audit_change(actor, "window.create" if created else "window.update", window,
+                  f"{hall.name} {number}")
+    return window
+
+
+def set_active(obj: Unit | Hall | Window | ServiceItem, active: bool, *, actor: User | None = None) -> None:
+    """Deactivate (or reactivate) a catalogue entry; it keeps its history and links."""
+    obj.active = active
+    _audit_change(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
+
+
+def search(model: type, query: str, include_inactive: bool, *columns: sa.ColumnElement) -> sa.Select:
+    """A SELECT of ``model`` rows whose ``columns`` contain ``query``, active ones unless asked."""
+    stmt = sa.select(model)
+    if not include_inactive:
+        stmt = stmt.where(model.active.is_(True))
+    if query.strip():
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(sa.or_(*(c.ilike(like) for c in columns)))
+    return stmt
+
+
+def unit_choices(current_id: int | None = None, *, by_code: bool = False) -> list[tuple[object, str]]:
+    """Active units for a picker (and the current one, even if inactive), keyed by id or code."""
+    units = db.session.scalars(
+        sa.select(Unit).where(sa.or_(Unit.active.is_(True), Unit.id == current_id)).order_by(Unit.code)
+    )
+    return [(u.code if by_code else u.id, f"{u.name}（{u.code}）") for u in units]
+
+
+def hall_choices(current_id: int | None = None) -> list[tuple[int, str]]:
+    """Active halls for a picker (and the current one, even if inactive)."""
+    halls = db.session.scalars(
+        sa.select(Hall).where(sa.or_(Hall.active.is_(True), Hall.id == current_id))
+        .order_by(_HALL_KIND_ORDER, Hall.name)
+    )
+    return [(h.id, h.name) for h in halls]
+
+
+def service_item_choices(current_ids: tuple[int, ...] = ()) -> list[tuple[int, str]]:
+    """Active service items for a picker (and those already chosen)."""
+    items = db.session.scalars(
+        sa.select(ServiceItem)
+        .where(sa.or_(ServiceItem.active.is_(True), ServiceItem.id.in_(current_ids)))
+        .order_by(ServiceItem.code)
+    )
+    return [(i.id, f"{i.name}（{i.code}）") for i in items]
+
+
+def map_positions(hall: Hall) -> dict[str, geo.Position] | None:
+    """The hall's position as GPS, AMap/Tencent and Baidu show it (to check it on a map)."""
+    if hall.latitude is None or hall.longitude is None:
+        return None
+    wgs = geo.Position(hall.latitude, hall.longitude)
+    return {system.value: geo.from_wgs84(wgs, system) for system in CoordinateSystem}
