@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    SelectChoice,
     DecimalField,
     FieldList,
     Form,
@@ -26,22 +27,27 @@ from app.services.geo import CoordinateSystem
 
 REQUIRED = _l("This field is required.")
 HALL_KINDS = [
-    (HallKind.SERVICE_CENTRE.value, _l("Government service centre (政务服务大厅)")),
-    (HallKind.TOWNSHIP.value, _l("Township convenience centre (乡镇便民服务中心)")),
-    (HallKind.BANK.value, _l("Bank outlet (银行网点)")),
-    (HallKind.OTHER.value, _l("Other")),
+    SelectChoice(HallKind.SERVICE_CENTRE.value, _l("Government service centre (政务服务大厅)")),
+    SelectChoice(HallKind.TOWNSHIP.value, _l("Township convenience centre (乡镇便民服务中心)")),
+    SelectChoice(HallKind.BANK.value, _l("Bank outlet (银行网点)")),
+    SelectChoice(HallKind.OTHER.value, _l("Other")),
 ]
 COORDINATE_SYSTEMS = [
-    (CoordinateSystem.WGS84.value, _l("WGS-84 (GPS, phone)")),
-    (CoordinateSystem.GCJ02.value, _l("GCJ-02 (AMap 高德, Tencent 腾讯)")),
-    (CoordinateSystem.BD09.value, _l("BD-09 (Baidu 百度)")),
+    SelectChoice(CoordinateSystem.WGS84.value, _l("WGS-84 (GPS, phone)")),
+    SelectChoice(CoordinateSystem.GCJ02.value, _l("GCJ-02 (AMap 高德, Tencent 腾讯)")),
+    SelectChoice(CoordinateSystem.BD09.value, _l("BD-09 (Baidu 百度)")),
 ]
 ROLES = [
-    (Role.ADMIN.value, _l("Administrator")),
-    (Role.LEADER.value, _l("Inspection leader")),
-    (Role.INSPECTOR.value, _l("Inspector")),
-    (Role.UNIT.value, _l("Responsible unit")),
+    SelectChoice(Role.ADMIN.value, _l("Administrator")),
+    SelectChoice(Role.LEADER.value, _l("Inspection leader")),
+    SelectChoice(Role.INSPECTOR.value, _l("Inspector")),
+    SelectChoice(Role.UNIT.value, _l("Responsible unit")),
 ]
+
+
+def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
+    """(value, label) pairs, as the catalogue services give them, as select options."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

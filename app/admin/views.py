@@ -154,9 +154,9 @@ def window_form(window_id: int | None = None) -> str | Response:
     elif not window and request.method == "GET":
         form.hall_id.data = request.args.get("hall_id", type=int)
     chosen = tuple(form.service_item_ids.data or ())
-    form.hall_id.choices = catalogue.hall_choices(window.hall_id if window else None)
-    form.unit_id.choices = catalogue.unit_choices(window.unit_id if window else None)
-    form.service_item_ids.choices = catalogue.service_item_choices(chosen)
+    form.hall_id.choices = forms.choices(catalogue.hall_choices(window.hall_id if window else None))
+    form.unit_id.choices = forms.choices(catalogue.unit_choices(window.unit_id if window else None))
+    form.service_item_ids.choices = forms.choices(catalogue.service_item_choices(chosen))
 
     def save() -> Window:
         return catalogue.save_window(catalogue.WindowData(
@@ -221,7 +221,7 @@ def item_form(item_id: int | None = None) -> str | Response:
     """Create or edit a service item with its materials, scenarios (情形) and fees."""
     item = db.get_or_404(ServiceItem, item_id) if item_id else None
     form = forms.ServiceItemForm(obj=item)
-    form.unit_code.choices = catalogue.unit_choices(item.unit_id if item else None, by_code=True)
+    form.unit_code.choices = forms.choices(catalogue.unit_choices(item.unit_id if item else None, by_code=True))
     if item and request.method == "GET":
         _fill_guide_form(form, item)
     done = save_form(form, lambda: guides.save_guide(_guide_data(form), item, actor=current_user),
@@ -264,8 +264,8 @@ def import_guides() -> str:
 # --- Accounts --------------------------------------------------------------------------------------
 
 
-def _unit_code_choices(current: Unit | None) -> list[tuple[str, str]]:
-    return [("", _("(none)")), *catalogue.unit_choices(current.id if current else None, by_code=True)]
+def _unit_code_choices(current: Unit | None) -> list[forms.SelectChoice]:
+    return forms.choices([("", _("(none)")), *catalogue.unit_choices(current.id if current else None, by_code=True)])
 
 
 @bp.route("/users/")
