@@ -50,6 +50,10 @@ class Config:
     # on a phone may stay open through a long wait; the session itself still expires.
     WTF_CSRF_TIME_LIMIT = None
 
+    #: Checklist templates: the folder (None = surveys/ beside app/) and the default key.
+    SURVEYS_PATH: str | None = None
+    SURVEY_DEFAULT = "window-visit"
+
     # Request limits (SECURITY.md §2).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 

@@ -50,6 +50,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import session as auth_session
     from app.database import configure_engine
     from app.extensions import babel, csrf, db, login_manager, migrate, talisman
+    from app.services import surveys
 
     db.init_app(app)
     with app.app_context():
@@ -80,6 +81,7 @@ def register_extensions(app: Flask) -> None:
         feature_policy={},
         document_policy={},
     )
+    surveys.init_app(app)
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]

@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Role
-from app.services import accounts, demo, guides
+from app.services import accounts, demo, guides, surveys
 from app.services.errors import ServiceError
 from app.services.passwords import hasher_from_config
 
@@ -96,8 +97,34 @@ def import_guides_command(path: Path) -> None:
     click.echo(f"Imported {path.name}: {len(result.created)} created, {len(result.updated)} updated.")
 
 
+@click.group("surveys")
+def surveys_group() -> None:
+    """Checklist templates (surveys/*.yaml)."""
+
+
+@surveys_group.command("check")
+@click.argument("folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def surveys_check_command(folder: Path | None) -> None:
+    """Validate the templates (FOLDER, default the app's surveys/); exit 1 naming any problem."""
+    folder = folder or Path(current_app.config.get("SURVEYS_PATH") or Path(current_app.root_path).parent / "surveys")
+    templates = surveys.load_folder(folder)  # raises SurveyError: file, question key, problem
+    try:
+        drift = surveys.drifted(templates.values())
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        drift = []
+        click.echo("(database not reachable: stored versions not compared)")
+    if drift:
+        raise click.ClickException("\n".join(drift))
+    for (key, version), template in sorted(templates.items()):
+        count = sum(1 for _ in template.questions())
+        click.echo(f"ok  {key} version {version}: {len(template.sections)} sections, {count} questions")
+
+
 def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_guides_command)
+    app.cli.add_command(surveys_group)

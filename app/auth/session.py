@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -31,8 +31,17 @@ def init_login_manager(app: Flask, manager: LoginManager) -> None:
     # "strong" would log a phone out each time it moves between 4G and Wi-Fi.
     manager.session_protection = "basic"
     manager.user_loader(load_user)
+    manager.unauthorized_handler(unauthorized)
     app.extensions["ruwo_hasher"] = hasher_from_config(app.config)
     app.before_request(enforce_session_rules)
+
+
+def unauthorized() -> Response | tuple[Response, int]:
+    """Pages go to the login form (and come back); the phone's JSON API gets a 401 to act on."""
+    if "/api/" in request.path:
+        return jsonify(error=401, message=str(_l("Please log in to continue."))), 401
+    flash(_l("Please log in to continue."), "info")
+    return redirect(url_for("auth.login", next=local_path(request.full_path)))
 
 
 def hasher() -> Hasher:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -20,9 +20,16 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, title: object = None, message: object = None) -> tuple[str, int]:
-    """The error page for ``code``."""
+def wants_json() -> bool:
+    """Requests of the phone's JSON API get JSON errors, pages get pages."""
+    return "/api/" in request.path
+
+
+def render_error(code: int, title: object = None, message: object = None):  # type: ignore[no-untyped-def]
+    """The error page (or JSON error) for ``code``."""
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    if wants_json():
+        return jsonify(error=code, message=str(message or default_message)), code
     return (
         render_template(
             "errors/error.html", code=code, title=title or default_title,
@@ -32,17 +39,17 @@ def render_error(code: int, title: object = None, message: object = None) -> tup
     )
 
 
-def handle_http(exc: HTTPException) -> tuple[str, int]:
+def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
     return render_error(exc.code or 500)
 
 
-def handle_csrf(_exc: CSRFError) -> tuple[str, int]:
+def handle_csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
     return render_error(
         400, _l("Page expired"), _l("This form has expired. Go back, reload the page and try again.")
     )
 
 
-def handle_500(_exc: Exception) -> tuple[str, int]:
+def handle_500(_exc: Exception):  # type: ignore[no-untyped-def]
     db.session.rollback()
     return render_error(500)
 

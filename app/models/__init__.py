@@ -14,9 +14,31 @@ from app.models.catalogue import (
     window_service_items,
 )
 from app.models.user import Role, User
+from app.models.visit import (
+    MARKS,
+    Assignment,
+    AssignmentState,
+    InvalidTransition,
+    MaterialKind,
+    SurveyVersion,
+    Visit,
+    VisitAnswer,
+    VisitMaterial,
+    VisitState,
+)
 
 __all__ = [
+    "MARKS",
+    "Assignment",
+    "AssignmentState",
     "AuditLog",
+    "InvalidTransition",
+    "MaterialKind",
+    "SurveyVersion",
+    "Visit",
+    "VisitAnswer",
+    "VisitMaterial",
+    "VisitState",
     "Base",
     "Hall",
     "HallKind",

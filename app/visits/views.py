@@ -1,18 +1,180 @@
-"""The inspector's phone pages."""
+"""The inspector's phone: home, starting a visit, the discreet timer, the checklist, the API.
+
+The pages hand the draft to static/js/visit.js, which keeps it on the phone first and
+autosaves it through the JSON API below; submit goes through the same API.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
-from app.models import Role
+from app.extensions import db
+from app.models import MARKS, Hall, Role, ServiceItem, Window
+from app.services import catalogue, surveys, visits
+from app.services.errors import ServiceError
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
+inspector_only = roles_required(Role.INSPECTOR)
 
 
 @bp.route("/")
-@roles_required(Role.INSPECTOR)
+@inspector_only
 def index() -> str:
     """The inspector's home: assignments first, then drafts and submitted visits."""
-    return render_template("visits/index.html", home_unit=current_user.unit)
+    return render_template(
+        "visits/index.html", home_unit=current_user.unit,
+        assignments=visits.open_assignments(current_user), drafts=visits.drafts(current_user),
+        submitted=visits.submitted(current_user))
+
+
+@bp.route("/start")
+@inspector_only
+def start() -> str:
+    """Choose hall, then window, then service item; the phone then makes the visit's UUID."""
+    window = db.session.get(Window, request.args.get("window_id", type=int) or 0)
+    if window is not None and window.active:
+        return render_template("visits/start.html", step="item", window=window, hall=window.hall)
+    hall = db.session.get(Hall, request.args.get("hall_id", type=int) or 0)
+    if hall is not None and hall.active:
+        windows = [w for w in hall.windows if w.active]
+        return render_template("visits/start.html", step="window", hall=hall, windows=windows)
+    return render_template("visits/start.html", step="hall", halls=catalogue.active_halls())
+
+
+def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
+    """Load the server's copy (if any) and what the page needs to show the visit."""
+    visit = visits.find(visit_uuid, current_user)
+    if visit is not None and not visit.editable:
+        return redirect(url_for("visits.view", visit_uuid=visit.uuid))
+    if visit is not None:
+        window, item = visit.window, visit.service_item
+        template = surveys.stored_template(visit.survey_version)
+        state = visits.draft_state(visit)
+    else:
+        window = db.session.get(Window, request.args.get("window_id", type=int) or 0)
+        if window is None:
+            abort(404)
+        item = db.session.get(ServiceItem, request.args.get("item_id", type=int) or 0)
+        template = surveys.registry().current()
+        state = None
+    page = {
+        "uuid": visit_uuid.lower(), "window_id": window.id, "service_item_id": item.id if item else None,
+        "assignment_id": (visit.assignment_id if visit else request.args.get("assignment_id", type=int)),
+        "server": state,
+        "return_comment": visit.return_comment if visit else "",
+        "urls": {
+            "save": url_for("visits.api_save", visit_uuid=visit_uuid),
+            "submit": url_for("visits.api_submit", visit_uuid=visit_uuid),
+            "session": url_for("visits.api_session"),
+            "login": url_for("auth.login", next=request.full_path.rstrip("?")),
+            "view": url_for("visits.view", visit_uuid=visit_uuid),
+            "home": url_for("visits.index"),
+        },
+    }
+    return render_template(template_name, visit=visit, window=window, hall=window.hall, item=item,
+                           template=template, page=page, marks=MARKS)
+
+
+@bp.route("/v/<visit_uuid>")
+@inspector_only
+def timer(visit_uuid: str) -> str | Response:
+    """The discreet screen used inside the hall: one tap per step, stamped with the phone's clock."""
+    return _visit_page(visit_uuid, "visits/timer.html")
+
+
+@bp.route("/v/<visit_uuid>/checklist")
+@inspector_only
+def checklist(visit_uuid: str) -> str | Response:
+    """The checklist, filled in after leaving the hall."""
+    return _visit_page(visit_uuid, "visits/checklist.html")
+
+
+@bp.route("/v/<visit_uuid>/view")
+@inspector_only
+def view(visit_uuid: str) -> str:
+    """A submitted visit, read-only."""
+    visit = visits.find(visit_uuid, current_user)
+    if visit is None:
+        abort(404)
+    template = surveys.stored_template(visit.survey_version)
+    answers = visit.answers_dict()
+    return render_template("visits/view.html", visit=visit, template=template, answers=answers,
+                           shown={q.key for q in surveys.visible(template, answers)})
+
+
+@bp.route("/v/<visit_uuid>/discard", methods=["POST"])
+@inspector_only
+def discard(visit_uuid: str) -> Response:
+    """Throw away a draft that was never submitted (the phone forgets it too)."""
+    try:
+        visits.discard(current_user, visit_uuid)
+    except ServiceError:
+        abort(409)
+    db.session.commit()
+    return redirect(url_for("visits.index", discarded=visit_uuid))
+
+
+# --- JSON API for the phone -------------------------------------------------------------------------
+
+
+def _json_error(exc: ServiceError, status: int) -> tuple[Response, int]:
+    return jsonify(error=status, message=str(exc.message), field=exc.field), status
+
+
+@bp.route("/api/session")
+@inspector_only
+def api_session() -> Response:
+    """A fresh CSRF token for replaying what the phone kept (after logging in again)."""
+    return jsonify(csrf_token=generate_csrf(), user=current_user.username)
+
+
+@bp.route("/api/visits/<visit_uuid>", methods=["PUT"])
+@inspector_only
+def api_save(visit_uuid: str) -> tuple[Response, int]:
+    """Autosave: create or update the draft from the phone's copy."""
+    try:
+        visit = visits.save_draft(current_user, visits.parse_payload(visit_uuid, request.get_json(silent=True)))
+    except visits.VisitNotFound as exc:
+        return _json_error(exc, 404)
+    except visits.VisitConflict as exc:
+        return _json_error(exc, 409)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _json_error(exc, 400)
+    db.session.commit()
+    return jsonify(uuid=visit.uuid, state=str(visit.state), updated_at=visit.updated_at.isoformat()), 200
+
+
+@bp.route("/api/visits/<visit_uuid>/submit", methods=["POST"])
+@inspector_only
+def api_submit(visit_uuid: str) -> tuple[Response, int]:
+    """Submit; the same submit again answers 200 with the same visit, another one 409."""
+    try:
+        payload = visits.parse_payload(visit_uuid, request.get_json(silent=True))
+        try:
+            visit, repeated = visits.submit(current_user, payload)
+        except sa.exc.IntegrityError:
+            # The same UUID was inserted by a concurrent request: it is there now.
+            db.session.rollback()
+            visit, repeated = visits.submit(current_user, payload)
+    except visits.SubmitInvalid as exc:
+        db.session.rollback()
+        return jsonify(error=422, message=str(exc.message), problems=exc.problems), 422
+    except visits.VisitNotFound as exc:
+        return _json_error(exc, 404)
+    except visits.VisitConflict as exc:
+        db.session.rollback()
+        return _json_error(exc, 409)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _json_error(exc, 400)
+    db.session.commit()
+    return jsonify(uuid=visit.uuid, id=visit.id, state=str(visit.state), repeated=repeated,
+                   view=url_for("visits.view", visit_uuid=visit.uuid)), 200
+
+
