@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    SelectChoice,
     DecimalField,
     FieldList,
     Form,
@@ -19,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,11 +43,6 @@ ROLES = [
     SelectChoice(Role.INSPECTOR.value, _l("Inspector")),
     SelectChoice(Role.UNIT.value, _l("Responsible unit")),
 ]
-
-
-def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
-    """(value, label) pairs, as the catalogue services give them, as select options."""
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.admin import forms
+from app.formtools import attach_error, choices
 from app.auth.access import roles_required
 from app.auth.session import hasher, local_path
 from app.extensions import db
@@ -40,21 +41,6 @@ def index() -> str:
         units=catalogue.active_units(),
         locked=catalogue.locked_users(utcnow()),
     )
-
-
-def attach_error(form: FlaskForm, exc: ServiceError) -> None:
-    """Show a service's refusal beside the field it concerns (or above the form)."""
-    problems = exc.problems if isinstance(exc, guides.GuideInvalid) else [
-        guides.Problem(exc.field or "", exc.message)]
-    for problem in problems:
-        target = getattr(form, problem.field, None) if problem.field else None
-        if target is not None and problem.index is not None and hasattr(target, "entries"):
-            entries = [e for e in target.entries if e.form.name.data and not e.form.remove.data]
-            target = entries[problem.index].form.name if problem.index < len(entries) else None
-        if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
-            target.errors.append(problem.message)
-        else:
-            form.form_errors.append(problem.message)
 
 
 def save_form(form: FlaskForm, save: Callable[[], object], message: str,
@@ -154,9 +140,9 @@ def window_form(window_id: int | None = None) -> str | Response:
     elif not window and request.method == "GET":
         form.hall_id.data = request.args.get("hall_id", type=int)
     chosen = tuple(form.service_item_ids.data or ())
-    form.hall_id.choices = forms.choices(catalogue.hall_choices(window.hall_id if window else None))
-    form.unit_id.choices = forms.choices(catalogue.unit_choices(window.unit_id if window else None))
-    form.service_item_ids.choices = forms.choices(catalogue.service_item_choices(chosen))
+    form.hall_id.choices = choices(catalogue.hall_choices(window.hall_id if window else None))
+    form.unit_id.choices = choices(catalogue.unit_choices(window.unit_id if window else None))
+    form.service_item_ids.choices = choices(catalogue.service_item_choices(chosen))
 
     def save() -> Window:
         return catalogue.save_window(catalogue.WindowData(
@@ -221,7 +207,7 @@ def item_form(item_id: int | None = None) -> str | Response:
     """Create or edit a service item with its materials, scenarios (情形) and fees."""
     item = db.get_or_404(ServiceItem, item_id) if item_id else None
     form = forms.ServiceItemForm(obj=item)
-    form.unit_code.choices = forms.choices(catalogue.unit_choices(item.unit_id if item else None, by_code=True))
+    form.unit_code.choices = choices(catalogue.unit_choices(item.unit_id if item else None, by_code=True))
     if item and request.method == "GET":
         _fill_guide_form(form, item)
     done = save_form(form, lambda: guides.save_guide(_guide_data(form), item, actor=current_user),
@@ -264,8 +250,8 @@ def import_guides() -> str:
 # --- Accounts --------------------------------------------------------------------------------------
 
 
-def _unit_code_choices(current: Unit | None) -> list[forms.SelectChoice]:
-    return forms.choices([("", _("(none)")), *catalogue.unit_choices(current.id if current else None, by_code=True)])
+def _unit_code_choices(current: Unit | None) -> list:
+    return choices([("", _("(none)")), *catalogue.unit_choices(current.id if current else None, by_code=True)])
 
 
 @bp.route("/users/")

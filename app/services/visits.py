@@ -94,6 +94,15 @@ def _optional_int(value: Any, name: str) -> int | None:
     return int(value)
 
 
+def _object(data: Mapping[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ServiceError(f"{name} must be an object", field=name)
+    return value
+
+
 def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
     """Check the shape of a JSON draft; raise ServiceError (400) for anything malformed."""
     try:
@@ -105,9 +114,9 @@ def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
     window_id = _optional_int(data.get("window_id"), "window_id")
     if window_id is None:
         raise ServiceError("window_id is required", field="window_id")
-    raw_marks = data.get("marks") or {}
-    if not isinstance(raw_marks, dict) or any(k not in MARKS for k in raw_marks):
-        raise ServiceError("marks must map " + ", ".join(MARKS) + " to times", field="marks")
+    raw_marks = _object(data, "marks")
+    if any(k not in MARKS for k in raw_marks) or any(k not in MARKS for k in raw_marks):
+        raise ServiceError("marks may only be " + ", ".join(MARKS), field="marks")
     marks: dict[str, datetime] = {}
     for name, value in raw_marks.items():
         if value in (None, ""):
@@ -119,12 +128,8 @@ def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
         if stamp.tzinfo is None:
             raise ServiceError(f"mark {name} has no time zone", field="marks")
         marks[name] = stamp
-    answers = data.get("answers") or {}
-    if not isinstance(answers, dict):
-        raise ServiceError("answers must be an object", field="answers")
-    materials = data.get("materials") or {}
-    if not isinstance(materials, dict):
-        raise ServiceError("materials must be an object", field="materials")
+    answers = _object(data, "answers")
+    materials = _object(data, "materials")
     ticked = materials.get("ticked") or []
     extra = materials.get("extra") or []
     if not isinstance(ticked, list) or not isinstance(extra, list) or len(extra) > MAX_EXTRA_MATERIALS:
@@ -353,8 +358,8 @@ def assign(data: AssignmentData, *, actor: User) -> Assignment:
     item = db.session.get(ServiceItem, data.service_item_id) if data.service_item_id else None
     if data.service_item_id and (item is None or item not in window.service_items):
         raise ServiceError(_l("This window does not serve that item."), field="service_item_id")
-    units = {window.unit_id} | ({item.unit_id} if item else set())
-    if inspector.unit_id in units:
+    units = [window.unit] + ([item.unit] if item else [])
+    if inspector.unit in units:
         raise ServiceError(_l("An inspector never visits a window of their own unit."), field="inspector_id")
     assignment = Assignment(inspector=inspector, window=window, service_item=item,
                             persona=data.persona.strip(), due_date=data.due_date,

@@ -1,0 +1,21 @@
+"""Forms of the leaders' area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+REQUIRED = _l("This field is required.")
+
+
+class AssignmentForm(FlaskForm):
+    inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[InputRequired(REQUIRED)])
+    window_id = SelectField(_l("Window"), coerce=int, validators=[InputRequired(REQUIRED)])
+    service_item_id = SelectField(_l("Service item"), coerce=int, validators=[Optional()],
+                                  description=_l("Optional: the matter to go through."))
+    persona = StringField(_l("Cover story"), validators=[Optional(), Length(max=200)],
+                          description=_l("e.g. 个体经营者，想开一家餐饮店"))
+    due_date = DateField(_l("Visit by"), validators=[Optional()])
+    note = TextAreaField(_l("Note for the inspector"), validators=[Optional(), Length(max=500)])
