@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test install install-test translations extract-messages migrate-check clean
+.PHONY: run test install install-test translations extract-messages migrate-check bench bench-pages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ run: install
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Figures asked for in issues (see bench/); not part of `make test`.
+bench: bench-pages
+
+bench-pages: install
+	$(BIN)/python bench/page_weight.py
 
 migrate-check: install
 	$(FLASK) db check
