@@ -54,6 +54,9 @@ class Config:
     SURVEYS_PATH: str | None = None
     SURVEY_DEFAULT = "window-visit"
 
+    #: Photo files (None = instance/uploads).
+    UPLOADS_PATH: str | None = None
+
     # Request limits (SECURITY.md §2).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 

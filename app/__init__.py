@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     from app.database import configure_engine
     from app.extensions import babel, csrf, db, login_manager, migrate, talisman
     from app.services import surveys
+    from app.services.storage import FileStorage
 
     db.init_app(app)
     with app.app_context():
@@ -82,6 +83,8 @@ def register_extensions(app: Flask) -> None:
         document_policy={},
     )
     surveys.init_app(app)
+    uploads = app.config.get("UPLOADS_PATH") or Path(app.instance_path) / "uploads"
+    app.extensions["ruwo_storage"] = FileStorage(Path(uploads))
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
@@ -95,9 +98,10 @@ def register_blueprints(app: Flask) -> None:
     from app.dashboard.views import bp as dashboard_bp
     from app.issues.views import bp as issues_bp
     from app.main.views import bp as main_bp
+    from app.photos.views import bp as photos_bp
     from app.visits.views import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, visits_bp, issues_bp):
+    for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, visits_bp, issues_bp, photos_bp):
         app.register_blueprint(bp)
 
 

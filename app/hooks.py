@@ -25,7 +25,8 @@ def template_context() -> dict[str, object]:
 
 def no_store_when_signed_in(response: Response) -> Response:
     """Pages for a signed-in user are never cached (SECURITY.md §1, ASVS 14.3.2)."""
-    if current_user.is_authenticated and request.endpoint != "static":
+    cache = response.headers.get("Cache-Control", "")
+    if current_user.is_authenticated and request.endpoint != "static" and "no-store" not in cache:
         response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -11,8 +11,8 @@ from app.auth.access import roles_required
 from app.dashboard.forms import AssignmentForm
 from app.extensions import db
 from app.formtools import attach_error, choices
-from app.models import Assignment, Role
-from app.services import catalogue, visits
+from app.models import Assignment, Role, Visit, VisitState
+from app.services import catalogue, surveys, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -24,7 +24,8 @@ leader_only = roles_required(Role.LEADER)
 def index() -> str:
     """The leader's home: what waits for review, and the halls under watch."""
     return render_template(
-        "dashboard/index.html", counts=catalogue.counts(), halls=catalogue.active_halls()
+        "dashboard/index.html", counts=catalogue.counts(), halls=catalogue.active_halls(),
+        waiting=len(visits.for_review()),
     )
 
 
@@ -66,3 +67,26 @@ def cancel_assignment(assignment_id: int) -> Response:
         db.session.commit()
         flash(_("Assignment cancelled."), "success")
     return redirect(url_for("dashboard.assignments"))
+
+
+@bp.route("/visits/")
+@leader_only
+def visit_list() -> str:
+    """Submitted visits waiting for a leader, with their position marks."""
+    queue = visits.for_review()
+    return render_template("dashboard/visits.html", visits=queue,
+                           marks={v.id: visits.position_marks(v) for v in queue})
+
+
+@bp.route("/visits/<int:visit_id>")
+@leader_only
+def visit_detail(visit_id: int) -> str:
+    """One submitted visit: timings, position marks, photos, materials and answers."""
+    visit = db.get_or_404(Visit, visit_id)
+    if visit.state is VisitState.DRAFT:
+        abort(404)
+    template = surveys.stored_template(visit.survey_version)
+    answers = visit.answers_dict()
+    return render_template("visits/view.html", visit=visit, template=template, answers=answers,
+                           shown={q.key for q in surveys.visible(template, answers)},
+                           marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"))

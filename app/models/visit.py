@@ -100,6 +100,13 @@ class Visit(Base):
     #: SHA-256 of the submitted content: the same submit again is accepted, another is refused.
     payload_sha256: Mapped[Optional[str]] = mapped_column(sa.String(64))
     submitted_at: Mapped[Optional[datetime]]
+    # Where the phone was (browser geolocation, WGS-84), asked for on a tap.
+    latitude: Mapped[Optional[float]]
+    longitude: Mapped[Optional[float]]
+    accuracy_m: Mapped[Optional[float]]
+    position_at: Mapped[Optional[datetime]]
+    #: Geodesic distance to the hall's position, when both are known.
+    distance_m: Mapped[Optional[float]]
     return_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -113,6 +120,8 @@ class Visit(Base):
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitAnswer.id")
     materials: Mapped[list[VisitMaterial]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitMaterial.position")
+    photos: Mapped[list[Photo]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="Photo.id")
 
     @property
     def editable(self) -> bool:
@@ -196,3 +205,40 @@ class VisitMaterial(Base):
         sa.ForeignKey("required_materials.id", ondelete="SET NULL"))
 
     visit: Mapped[Visit] = relationship(back_populates="materials")
+
+
+class Photo(Base):
+    """A photo of a visit, stored re-encoded without metadata, with its thumbnail.
+
+    The GPS position and time found in the original file's EXIF are kept here as data
+    (never in the served file), for inspectors and leaders only.
+    """
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Made on the phone, so a retried upload finds the same photo.
+    uuid: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[Optional[str]] = mapped_column(sa.String(50))
+    storage_key: Mapped[str] = mapped_column(sa.String(100))
+    thumbnail_key: Mapped[str] = mapped_column(sa.String(100))
+    #: SHA-256 of the stored file, and of the file as it arrived.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    original_sha256: Mapped[str] = mapped_column(sa.String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    bytes: Mapped[int]
+    #: The file's own time as the phone reported it (File.lastModified).
+    taken_at: Mapped[Optional[datetime]]
+    exif_taken_at: Mapped[Optional[datetime]]
+    exif_latitude: Mapped[Optional[float]]
+    exif_longitude: Mapped[Optional[float]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    visit: Mapped[Visit] = relationship(back_populates="photos")
+
+    @property
+    def keys(self) -> list[str]:
+        """The stored files (image and thumbnail)."""
+        return [self.storage_key, self.thumbnail_key]

@@ -263,3 +263,14 @@ def map_positions(hall: Hall) -> dict[str, geo.Position] | None:
         return None
     wgs = geo.Position(hall.latitude, hall.longitude)
     return {system.value: geo.from_wgs84(wgs, system) for system in CoordinateSystem}
+
+
+def halls_by_distance(position: geo.Position) -> list[tuple[Hall, float | None]]:
+    """Active halls, nearest first (halls without a position last), with their distance."""
+    ranked = []
+    for hall in active_halls():
+        if hall.latitude is None or hall.longitude is None:
+            ranked.append((hall, None))
+        else:
+            ranked.append((hall, geo.distance_m(position, geo.Position(hall.latitude, hall.longitude))))
+    return sorted(ranked, key=lambda pair: (pair[1] is None, pair[1] or 0.0))

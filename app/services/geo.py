@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import prcoords
+from geopy.distance import geodesic
 from flask_babel import lazy_gettext as _l
 
 from app.services.errors import ServiceError
@@ -89,3 +90,45 @@ def parse_pair(text: str) -> tuple[float, float]:
     if in_china(second, first) and not in_china(first, second):
         return second, first
     return first, second
+
+
+# --- Where a visit happened ---------------------------------------------------------------------
+
+#: A phone position less precise than this (metres) is marked as poor.
+POOR_ACCURACY_M = 200.0
+
+
+def distance_m(a: Position, b: Position) -> float:
+    """Geodesic (WGS-84 ellipsoid) distance in metres."""
+    return geodesic((a.latitude, a.longitude), (b.latitude, b.longitude)).meters
+
+
+@dataclass(frozen=True)
+class PositionMarks:
+    """What a leader should notice about where a visit was recorded. Marks, never refusals."""
+
+    no_position: bool
+    outside_radius: bool
+    poor_accuracy: bool
+    hall_position_unknown: bool
+    distance_m: float | None
+
+    @property
+    def any(self) -> bool:
+        return self.no_position or self.outside_radius or self.poor_accuracy or self.hall_position_unknown
+
+
+def position_marks(
+    position: Position | None, accuracy_m: float | None, hall: Position | None, radius_m: float,
+) -> PositionMarks:
+    """Judge a visit's position against its hall: outside the radius, poor accuracy, none at all."""
+    if position is None:
+        return PositionMarks(True, False, False, hall is None, None)
+    distance = distance_m(position, hall) if hall is not None else None
+    return PositionMarks(
+        no_position=False,
+        outside_radius=distance is not None and distance > radius_m,
+        poor_accuracy=accuracy_m is None or accuracy_m > POOR_ACCURACY_M,
+        hall_position_unknown=hall is None,
+        distance_m=distance,
+    )

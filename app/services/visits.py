@@ -38,7 +38,7 @@ from app.models import (
     Window,
 )
 from app.models.base import utcnow
-from app.services import audit, surveys
+from app.services import audit, geo, surveys
 from app.services.errors import ServiceError
 
 MAX_EXTRA_MATERIALS = 30
@@ -72,6 +72,8 @@ class VisitPayload:
     answers: dict[str, Any]
     ticked_material_ids: tuple[int, ...]
     extra_materials: tuple[str, ...]
+    #: (latitude, longitude, accuracy in metres, when) from the phone's geolocation, if taken.
+    position: tuple[float, float, float | None, datetime | None] | None = None
 
     def digest(self, cleaned_answers: Mapping[str, Any]) -> str:
         """SHA-256 of the content (not of the JSON text), to compare two submits."""
@@ -81,6 +83,7 @@ class VisitPayload:
             "marks": {k: v.astimezone(UTC).isoformat() for k, v in sorted(self.marks.items())},
             "answers": dict(cleaned_answers),
             "ticked": sorted(self.ticked_material_ids), "extra": list(self.extra_materials),
+            "position": list(self.position[:3]) if self.position else None,
         }
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -101,6 +104,27 @@ def _object(data: Mapping[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ServiceError(f"{name} must be an object", field=name)
     return value
+
+
+def _position(raw: Mapping[str, Any]) -> tuple[float, float, float | None, datetime | None] | None:
+    if not raw:
+        return None
+    try:
+        lat, lon = float(raw["latitude"]), float(raw["longitude"])
+        accuracy = None if raw.get("accuracy") in (None, "") else float(raw["accuracy"])
+    except (KeyError, TypeError, ValueError):
+        raise ServiceError("position needs latitude and longitude numbers", field="position") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and not 0 <= accuracy < 1e7):
+        raise ServiceError("position out of range", field="position")
+    at = None
+    if raw.get("at"):
+        try:
+            at = datetime.fromisoformat(str(raw["at"]))
+        except ValueError:
+            raise ServiceError("position.at is not an ISO 8601 time", field="position") from None
+        if at.tzinfo is None:
+            raise ServiceError("position.at has no time zone", field="position")
+    return lat, lon, accuracy, at
 
 
 def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
@@ -138,6 +162,7 @@ def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
     extra_names = tuple(dict.fromkeys(
         str(name).strip()[:150] for name in extra if isinstance(name, str) and name.strip()))
     return VisitPayload(
+        position=_position(_object(data, "position")),
         uuid=canonical, window_id=window_id,
         service_item_id=_optional_int(data.get("service_item_id"), "service_item_id"),
         assignment_id=_optional_int(data.get("assignment_id"), "assignment_id"),
@@ -228,6 +253,7 @@ def save_draft(inspector: User, payload: VisitPayload) -> Visit:
     template = surveys.stored_template(visit.survey_version)
     for name in MARKS:
         setattr(visit, f"{name}_at", payload.marks.get(name))
+    _set_position(visit, payload.position)
     cleaned = surveys.clean_answers(template, payload.answers)
     _replace_answers(visit, cleaned)
     guide = visit.service_item.materials if visit.service_item else []
@@ -239,6 +265,27 @@ def save_draft(inspector: User, payload: VisitPayload) -> Visit:
     visit.updated_at = utcnow()
     db.session.flush()
     return visit
+
+
+def _set_position(visit: Visit, position: tuple[float, float, float | None, datetime | None] | None) -> None:
+    if position is None:
+        visit.latitude = visit.longitude = visit.accuracy_m = visit.position_at = visit.distance_m = None
+        return
+    visit.latitude, visit.longitude, visit.accuracy_m, visit.position_at = position
+    hall = visit.window.hall
+    visit.distance_m = (
+        geo.distance_m(geo.Position(position[0], position[1]), geo.Position(hall.latitude, hall.longitude))
+        if hall.latitude is not None and hall.longitude is not None else None)
+
+
+def position_marks(visit: Visit) -> geo.PositionMarks:
+    """The visit's position judged against its hall (marks for leaders; never shown to units)."""
+    hall = visit.window.hall
+    return geo.position_marks(
+        geo.Position(visit.latitude, visit.longitude) if visit.latitude is not None else None,
+        visit.accuracy_m,
+        geo.Position(hall.latitude, hall.longitude) if hall.latitude is not None else None,
+        hall.radius_m)
 
 
 def _replace_answers(visit: Visit, cleaned: Mapping[str, Any]) -> None:
@@ -418,6 +465,18 @@ def draft_state(visit: Visit) -> dict[str, Any]:
             "ticked": [m.required_material_id for m in visit.materials if m.required_material_id],
             "extra": [m.name for m in visit.materials if m.required_material_id is None],
         },
+        "position": ({"latitude": visit.latitude, "longitude": visit.longitude, "accuracy": visit.accuracy_m,
+                      "at": visit.position_at.isoformat() if visit.position_at else None}
+                     if visit.latitude is not None else None),
         "updated_at": visit.updated_at.isoformat(),
         "state": str(visit.state),
     }
+
+
+def for_review(limit: int = 100) -> list[Visit]:
+    """Submitted visits for the leaders, oldest first (the review queue grows here)."""
+    return list(db.session.scalars(
+        sa.select(Visit).where(Visit.state == VisitState.SUBMITTED)
+        .options(selectinload(Visit.window).selectinload(Window.hall), selectinload(Visit.inspector),
+                 selectinload(Visit.service_item))
+        .order_by(Visit.submitted_at).limit(limit)))

@@ -7,15 +7,16 @@ autosaves it through the JSON API below; submit goes through the same API.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
 from app.extensions import db
-from app.models import MARKS, Hall, Role, ServiceItem, Window
-from app.services import catalogue, surveys, visits
+from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
+from app.services import catalogue, geo, photos, surveys, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -43,7 +44,17 @@ def start() -> str:
     if hall is not None and hall.active:
         windows = [w for w in hall.windows if w.active]
         return render_template("visits/start.html", step="window", hall=hall, windows=windows)
-    return render_template("visits/start.html", step="hall", halls=catalogue.active_halls())
+    lat, lon = request.args.get("lat", type=float), request.args.get("lon", type=float)
+    if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+        ranked = catalogue.halls_by_distance(geo.Position(lat, lon))
+    else:
+        ranked = [(hall, None) for hall in catalogue.active_halls()]
+    return render_template("visits/start.html", step="hall", halls=ranked, located=lat is not None)
+
+
+def _photo_json(photo: Photo) -> dict[str, object]:
+    return {"uuid": photo.uuid, "question_key": photo.question_key,
+            "thumb": url_for("photos.thumb", photo_uuid=photo.uuid)}
 
 
 def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
@@ -74,7 +85,11 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
             "login": url_for("auth.login", next=request.full_path.rstrip("?")),
             "view": url_for("visits.view", visit_uuid=visit_uuid),
             "home": url_for("visits.index"),
+            "photos": url_for("visits.api_add_photo", visit_uuid=visit_uuid),
+            "photo": url_for("visits.api_remove_photo", visit_uuid=visit_uuid, photo_uuid="PHOTO"),
         },
+        "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
+        "max_photos": photos.MAX_PHOTOS_PER_VISIT,
     }
     return render_template(template_name, visit=visit, window=window, hall=window.hall, item=item,
                            template=template, page=page, marks=MARKS)
@@ -104,7 +119,8 @@ def view(visit_uuid: str) -> str:
     template = surveys.stored_template(visit.survey_version)
     answers = visit.answers_dict()
     return render_template("visits/view.html", visit=visit, template=template, answers=answers,
-                           shown={q.key for q in surveys.visible(template, answers)})
+                           shown={q.key for q in surveys.visible(template, answers)},
+                           marks=visits.position_marks(visit))
 
 
 @bp.route("/v/<visit_uuid>/discard", methods=["POST"])
@@ -178,3 +194,59 @@ def api_submit(visit_uuid: str) -> tuple[Response, int]:
                    view=url_for("visits.view", visit_uuid=visit.uuid)), 200
 
 
+
+
+@bp.route("/api/visits/<visit_uuid>/photos", methods=["POST"])
+@inspector_only
+def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
+    """Upload one photo (multipart: file, photo_uuid, question_key, taken_at in ms)."""
+    storage = current_app.extensions["ruwo_storage"]
+    upload = request.files.get("file")
+    if upload is None:
+        return jsonify(error=400, message=_("Choose a photo.")), 400
+    try:
+        fields = photos.parse_upload(request.form.get("photo_uuid", ""), request.form.get("question_key"),
+                                     request.form.get("taken_at"))
+        photo, repeated = photos.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
+    except visits.VisitNotFound as exc:
+        return _json_error(exc, 404)
+    except visits.VisitConflict as exc:
+        return _json_error(exc, 409)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _json_error(exc, 400)
+    if not repeated:
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # the same photo arrived twice at once: keep the first
+            db.session.rollback()
+            for key in photo.keys:
+                storage.delete(key)
+            photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == fields.photo_uuid))
+            if photo is None:
+                raise
+        except BaseException:
+            db.session.rollback()
+            for key in photo.keys:
+                storage.delete(key)
+            raise
+    return jsonify(uuid=photo.uuid, question_key=photo.question_key, width=photo.width,
+                   height=photo.height, thumb=url_for("photos.thumb", photo_uuid=photo.uuid),
+                   url=url_for("photos.full", photo_uuid=photo.uuid)), (200 if repeated else 201)
+
+
+@bp.route("/api/visits/<visit_uuid>/photos/<photo_uuid>", methods=["DELETE"])
+@inspector_only
+def api_remove_photo(visit_uuid: str, photo_uuid: str) -> tuple[Response, int]:
+    """Remove a photo from a draft (the files go after the row)."""
+    try:
+        keys = photos.remove_photo(current_user, visit_uuid, photo_uuid)
+    except visits.VisitNotFound as exc:
+        return _json_error(exc, 404)
+    except visits.VisitConflict as exc:
+        return _json_error(exc, 409)
+    db.session.commit()
+    storage = current_app.extensions["ruwo_storage"]
+    for key in keys:
+        storage.delete(key)
+    return jsonify(removed=photo_uuid), 200

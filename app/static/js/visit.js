@@ -47,6 +47,14 @@
     }
   };
 
+  function locate(ok, fail) {
+    if (!navigator.geolocation) { fail(); return; }
+    navigator.geolocation.getCurrentPosition(function (p) {
+      ok({ latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy,
+        at: new Date(p.timestamp).toISOString() });
+    }, fail, { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 });
+  }
+
   function visitUrl(template, draft) {
     var q = "?window_id=" + draft.window_id + "&item_id=" + (draft.service_item_id || "") +
       "&assignment_id=" + (draft.assignment_id || "");
@@ -57,6 +65,15 @@
 
   function initStart() {
     var links = $("#visit-links");
+    var nearest = $("[data-locate-halls]");
+    if (nearest) {
+      nearest.addEventListener("click", function () {
+        nearest.disabled = true;
+        locate(function (p) {
+          location.href = nearest.dataset.url + "?lat=" + p.latitude + "&lon=" + p.longitude;
+        }, function () { nearest.disabled = false; });
+      });
+    }
     document.addEventListener("click", function (ev) {
       var button = ev.target.closest("[data-start]");
       if (!button || !links) { return; }
@@ -124,7 +141,7 @@
       return JSON.stringify({
         window_id: draft.window_id, service_item_id: draft.service_item_id,
         assignment_id: draft.assignment_id, marks: draft.marks, answers: draft.answers,
-        materials: draft.materials
+        materials: draft.materials, position: draft.position || null
       });
     }
 
@@ -235,6 +252,22 @@
       setInterval(tick, 1000);
       showMarks();
     }
+
+    /* Position: asked for on a tap, never on page load. */
+    var place = $("[data-position]");
+    function showPosition() {
+      $("[data-position-text]", place).textContent = draft.position
+        ? place.dataset.label.replace("{m}", Math.round(draft.position.accuracy || 0)) : place.dataset.none;
+    }
+    if (place) {
+      $("[data-locate]", place).addEventListener("click", function () {
+        locate(function (p) { draft.position = p; changed(); showPosition(); },
+          function () { $("[data-position-text]", place).textContent = place.dataset.denied; });
+      });
+      showPosition();
+    }
+
+    window.RuwoVisit = { sync: sync, say: say, page: page, newUuid: newUuid, csrf: function () { return csrf; } };
 
     /* Checklist page. */
     var form = $("#checklist");

@@ -1,0 +1,252 @@
+"""Photos: made safe and small before they are kept (SECURITY.md §3).
+
+Every upload is decoded and re-encoded: only JPEG, PNG, WebP and HEIC are opened (Pillow's
+other parsers stay unreachable), images over 50 MP are refused from their header before
+decoding, EXIF orientation is applied, and the stored JPEG carries no metadata at all. When
+the original file arrives (HEIC, or a phone that did not downscale), its EXIF position and
+time are kept as data before they are stripped. Stored: ≤ 2048 px and a 320 px thumbnail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid as uuid_module
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+from app.extensions import db
+from app.models import Photo, User, Visit
+from app.services import visits
+from app.services.errors import ServiceError
+from app.services.storage import FileStorage
+
+register_heif_opener()
+
+FORMATS = ["JPEG", "PNG", "WEBP", "HEIF"]
+MAX_PIXELS = 50_000_000
+LONG_EDGE = 2048
+THUMB_EDGE = 320
+QUALITY = 85
+MAX_PHOTOS_PER_VISIT = 10
+_GPS_IFD = 0x8825
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 0x9003
+_OFFSET_TIME_ORIGINAL = 0x9011
+
+
+class PhotoRejected(ServiceError):
+    """The file is not a photo Ruwo accepts; ``message`` says why, in the user's language."""
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The result of the pipeline, ready to store."""
+
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+    sha256: str
+    original_sha256: str
+    exif_latitude: float | None = None
+    exif_longitude: float | None = None
+    exif_taken_at: datetime | None = None
+
+
+def _ratio(value: object) -> float:
+    if isinstance(value, tuple) and len(value) == 2:
+        return float(value[0]) / float(value[1])
+    return float(value)  # type: ignore[arg-type]
+
+
+def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
+    """Decimal degrees from EXIF GPS tags (None when absent or malformed)."""
+    try:
+        gps = exif.get_ifd(_GPS_IFD)
+        if not gps or 2 not in gps or 4 not in gps:
+            return None, None
+        lat = sum(_ratio(part) / 60**i for i, part in enumerate(gps[2]))
+        lon = sum(_ratio(part) / 60**i for i, part in enumerate(gps[4]))
+        if str(gps.get(1, "N")).upper().startswith("S"):
+            lat = -lat
+        if str(gps.get(3, "E")).upper().startswith("W"):
+            lon = -lon
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+            return None, None
+        return round(lat, 7), round(lon, 7)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return None, None
+
+
+def _taken_at(exif: Image.Exif) -> datetime | None:
+    """EXIF DateTimeOriginal as UTC (camera local time is taken as China time without an offset)."""
+    try:
+        sub = exif.get_ifd(_EXIF_IFD)
+        text = str(sub.get(_DATETIME_ORIGINAL) or exif.get(0x0132) or "").strip("\x00 ")
+        if not text:
+            return None
+        offset = str(sub.get(_OFFSET_TIME_ORIGINAL) or "+08:00").strip("\x00 ")
+        local = datetime.strptime(text[:19] + offset[:6], "%Y:%m:%d %H:%M:%S%z")
+        return local.astimezone(UTC)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return None
+
+
+def _encode(image: Image.Image, quality: int) -> bytes:
+    out = io.BytesIO()
+    # No exif, no icc_profile, and an explicitly empty comment: the file carries pixels only.
+    image.save(out, "JPEG", quality=quality, comment=b"", optimize=False, progressive=False)
+    return out.getvalue()
+
+
+def process(stream: BinaryIO) -> Processed:
+    """Run the pipeline on an uploaded file; raise PhotoRejected for anything unacceptable."""
+    data = stream.read()
+    original_sha256 = hashlib.sha256(data).hexdigest()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=FORMATS)
+        except UnidentifiedImageError:
+            raise PhotoRejected(_l("This file is not a photo (JPEG, PNG, WebP or HEIC).")) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected(_l("This image is too large.")) from None
+        except (OSError, SyntaxError, ValueError):
+            raise PhotoRejected(_l("This photo is damaged and cannot be read.")) from None
+        width, height = image.size
+        if width * height > MAX_PIXELS or width < 1 or height < 1:
+            raise PhotoRejected(_l("This image is too large."))
+        try:
+            exif = image.getexif()
+        except Exception:  # noqa: BLE001 - a malformed EXIF block must not stop the photo
+            exif = Image.Exif()
+        latitude, longitude = _gps(exif)
+        taken_at = _taken_at(exif)
+        try:
+            if image.format == "JPEG":
+                # Decode at a reduced scale when the result is still at least the target size.
+                scale = LONG_EDGE / max(width, height)
+                if scale < 1:
+                    image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
+            image = ImageOps.exif_transpose(image) or image
+            image = image.convert("RGB")
+            image.thumbnail((LONG_EDGE, LONG_EDGE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            thumb = image.copy()
+            thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.LANCZOS, reducing_gap=2.0)
+            stored = _encode(image, QUALITY)
+            thumbnail = _encode(thumb, 80)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected(_l("This image is too large.")) from None
+        except (OSError, SyntaxError, ValueError, EOFError):
+            raise PhotoRejected(_l("This photo is damaged and cannot be read.")) from None
+    return Processed(
+        image=stored, thumbnail=thumbnail, width=image.width, height=image.height,
+        sha256=hashlib.sha256(stored).hexdigest(), original_sha256=original_sha256,
+        exif_latitude=latitude, exif_longitude=longitude, exif_taken_at=taken_at,
+    )
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    """What the phone sends with a photo."""
+
+    photo_uuid: str
+    question_key: str | None
+    taken_at: datetime | None
+
+
+def parse_upload(photo_uuid: str, question_key: str | None, taken_ms: str | None) -> PhotoUpload:
+    """Check the form fields of an upload (ServiceError on nonsense)."""
+    try:
+        canonical = str(uuid_module.UUID(photo_uuid or ""))
+    except ValueError:
+        raise ServiceError("photo_uuid is not a UUID", field="photo_uuid") from None
+    taken_at = None
+    if taken_ms:
+        try:
+            taken_at = datetime.fromtimestamp(int(taken_ms) / 1000, UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ServiceError("taken_at must be milliseconds since 1970", field="taken_at") from None
+    key = (question_key or "").strip() or None
+    if key is not None and (len(key) > 50 or not key.replace("_", "").isalnum()):
+        raise ServiceError("bad question key", field="question_key")
+    return PhotoUpload(photo_uuid=canonical, question_key=key, taken_at=taken_at)
+
+
+def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: BinaryIO,
+              storage: FileStorage) -> tuple[Photo, bool]:
+    """Process and attach a photo to the inspector's editable visit.
+
+    Idempotent by the photo's UUID: the same photo sent again returns the first one
+    (second value True). Files are written before the row; the caller deletes them if the
+    transaction fails (``Photo.keys``), so nothing is left half-written.
+    """
+    visit = visits.find(visit_uuid, inspector)
+    if visit is None:
+        raise visits.VisitNotFound("no such visit")
+    existing = db.session.scalar(sa.select(Photo).where(Photo.uuid == upload.photo_uuid))
+    if existing is not None:
+        if existing.visit_id != visit.id:
+            raise visits.VisitConflict("this photo belongs to another visit")
+        return existing, True
+    if not visit.editable:
+        raise visits.VisitConflict(_l("This visit has been submitted and can no longer change."))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id))
+    if count >= MAX_PHOTOS_PER_VISIT:
+        raise PhotoRejected(_l("A visit has at most %(n)d photos.", n=MAX_PHOTOS_PER_VISIT))
+    processed = process(stream)
+    image_key = storage.save(processed.image)
+    try:
+        thumb_key = storage.save(processed.thumbnail)
+    except BaseException:
+        storage.delete(image_key)
+        raise
+    photo = Photo(
+        uuid=upload.photo_uuid, visit=visit, question_key=upload.question_key,
+        storage_key=image_key, thumbnail_key=thumb_key, sha256=processed.sha256,
+        original_sha256=processed.original_sha256, width=processed.width, height=processed.height,
+        bytes=len(processed.image), taken_at=upload.taken_at, exif_taken_at=processed.exif_taken_at,
+        exif_latitude=processed.exif_latitude, exif_longitude=processed.exif_longitude,
+    )
+    db.session.add(photo)
+    return photo, False
+
+
+def remove_photo(inspector: User, visit_uuid: str, photo_uuid: str) -> list[str]:
+    """Remove a photo from a draft; returns the file keys to delete after the commit."""
+    visit = visits.find(visit_uuid, inspector)
+    photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == photo_uuid.lower()))
+    if visit is None or photo is None or photo.visit_id != visit.id:
+        raise visits.VisitNotFound("no such photo")
+    if not visit.editable:
+        raise visits.VisitConflict(_l("This visit has been submitted and can no longer change."))
+    keys = photo.keys
+    db.session.delete(photo)
+    return keys
+
+
+def visible_photo(photo_uuid: str, viewer: User) -> Photo | None:
+    """The photo if ``viewer`` may see it, else None (the view answers 404 either way)."""
+    from app.models import Role
+
+    photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == photo_uuid.lower()))
+    if photo is None:
+        return None
+    if viewer.role in (Role.ADMIN, Role.LEADER):
+        return photo
+    if viewer.role is Role.INSPECTOR and photo.visit.inspector_id == viewer.id:
+        return photo
+    return None
+
+
+def visit_photos(visit: Visit) -> list[Photo]:
+    """A visit's photos in the order they were added."""
+    return list(db.session.scalars(sa.select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)))
