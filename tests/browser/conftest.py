@@ -54,8 +54,8 @@ def phone(playwright_instance, browser):
     device.pop("default_browser_type", None)  # it says webkit; we drive Chromium
     device["viewport"] = {"width": 390, "height": 844}  # the whole screen, no browser bars
     context = browser.new_context(
-        **device, permissions=["geolocation"],
-        geolocation={"latitude": 25.1378, "longitude": 115.4074, "accuracy": 15},
+        **device, permissions=["geolocation"], locale="zh-CN", timezone_id="Asia/Shanghai",
+        geolocation={"latitude": 25.1105, "longitude": 115.4222, "accuracy": 15},  # 产城新区云服务大厅
     )
     yield context
     context.close()
