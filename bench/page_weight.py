@@ -25,7 +25,7 @@ from app.services import demo  # noqa: E402
 from app.services.passwords import hasher_from_config  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
-BUDGET = 60 * 1024
+BUDGET = 60_000  # "60 KB", read strictly as 60,000 bytes
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src)="([^"]+)"')
 EXTERNAL = re.compile(r'(?:src|href)="(?:https?:)?//')
 PASSWORD = "Bench-pass-2026"

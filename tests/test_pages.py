@@ -180,7 +180,7 @@ def test_non_public_routes_send_anonymous_users_to_login(app) -> None:
                                for a in rule.arguments}, append_unknown=False)[1]
         else:
             path = rule.rule
-        method = next(m for m in ("GET", "POST", "PUT") if m in rule.methods)
+        method = next(m for m in ("GET", "POST", "PUT", "DELETE") if m in rule.methods)
         response = client.open(path, method=method)
         if "/api/" in rule.rule:  # the phone's JSON API answers 401 so the page can act on it
             assert response.status_code == 401 and response.is_json, rule.rule

@@ -370,7 +370,15 @@
         $all("[data-error-for]", form).forEach(function (el) { el.hidden = true; el.textContent = ""; });
         var first = null;
         Object.keys(problems || {}).forEach(function (key) {
-          var el = $("[data-error-for='" + key + "']", form) || $("[data-error-for='_form']", form);
+          var q = $("[data-q='" + key + "']", form);
+          var el = $("[data-error-for='" + key + "']", form);
+          if (!el && q) {
+            el = document.createElement("p");
+            el.className = "error";
+            el.dataset.errorFor = key;
+            q.appendChild(el);
+          }
+          el = el || $("[data-error-for='_form']", form);
           el.textContent = problems[key];
           el.hidden = false;
           first = first || el.closest("[data-q]") || el;
