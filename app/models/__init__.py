@@ -13,6 +13,20 @@ from app.models.catalogue import (
     Window,
     window_service_items,
 )
+from app.models.issue import (
+    TRANSITIONS,
+    CalendarDay,
+    Category,
+    Evidence,
+    Finding,
+    FindingState,
+    Issue,
+    IssueEvent,
+    IssueState,
+    Occurrence,
+    RectificationType,
+    Severity,
+)
 from app.models.user import Role, User
 from app.models.visit import (
     MARKS,
@@ -29,6 +43,18 @@ from app.models.visit import (
 )
 
 __all__ = [
+    "TRANSITIONS",
+    "CalendarDay",
+    "Category",
+    "Evidence",
+    "Finding",
+    "FindingState",
+    "Issue",
+    "IssueEvent",
+    "IssueState",
+    "Occurrence",
+    "RectificationType",
+    "Severity",
     "MARKS",
     "Assignment",
     "AssignmentState",

@@ -81,6 +81,70 @@ class ShowIf(Strict):
         return value in self.accepted()
 
 
+#: Rules over the service guide (or the hall) that a question can carry, and the types they fit.
+GUIDE_RULES: dict[str, tuple[str, ...]] = {
+    "extra_materials": ("materials",),
+    "abolished_or_shared_materials": ("materials",),
+    "wait_thresholds": ("timer",),
+    "over_promised_days": ("number",),
+    "over_statutory_days": ("number",),
+    "over_max_trips": ("number",),
+    "fee_not_in_rule": ("number",),
+}
+CATEGORIES = ("materials", "efficiency", "attitude", "discipline", "notification", "fees",
+              "integration", "environment", "other")
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+class Condition(Strict):
+    """When an answer makes a finding: equals, in, includes (multi), at_least, at_most."""
+
+    equals: bool | float | str | None = None
+    in_: list[bool | float | str] | None = Field(default=None, alias="in")
+    includes: Value | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Condition:
+        given = [v for v in (self.equals, self.in_, self.includes, self.at_least, self.at_most) if v is not None]
+        if len(given) != 1:
+            raise ValueError("a finding's 'when' needs exactly one of equals, in, includes, at_least, at_most")
+        return self
+
+    def holds(self, value: Any) -> bool:
+        if value is None:
+            return False
+        if self.includes is not None:
+            return isinstance(value, list) and self.includes in value
+        if self.at_least is not None or self.at_most is not None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return False
+            return value >= self.at_least if self.at_least is not None else value <= self.at_most  # type: ignore[operator]
+        accepted = [self.equals] if self.in_ is None else self.in_
+        return value in accepted
+
+
+class FindingRule(Strict):
+    """A finding declared beside its question: an answer condition, or a rule over the guide."""
+
+    when: Condition | None = None
+    rule: Literal[tuple(GUIDE_RULES)] | None = None  # type: ignore[valid-type]
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    severity: Literal[SEVERITIES] | None = None  # type: ignore[valid-type]
+    #: About the hall itself (signage, environment), not a window.
+    hall_level: bool = False
+    title: Text
+
+    @model_validator(mode="after")
+    def _shape(self) -> FindingRule:
+        if (self.when is None) == (self.rule is None):
+            raise ValueError("a finding needs exactly one of 'when' or 'rule'")
+        if self.when is not None and self.severity is None:
+            raise ValueError("a finding with 'when' needs a severity")
+        return self
+
+
 class Question(Strict):
     key: Key
     type: Literal[QUESTION_TYPES]  # type: ignore[valid-type]
@@ -95,10 +159,16 @@ class Question(Strict):
     min_label: Text | None = None
     max_label: Text | None = None
     show_if: ShowIf | None = None
+    findings: list[FindingRule] | None = None
 
     @model_validator(mode="after")
     def _fits_type(self) -> Question:
         kind = self.type
+        for finding in self.findings or []:
+            if finding.rule is not None and kind not in GUIDE_RULES[finding.rule]:
+                raise ValueError(f"the rule {finding.rule} does not fit a {kind} question")
+            if finding.when is not None:
+                _check_finding_condition(kind, finding.when, self)
         if kind in ("single", "multi"):
             if not self.options:
                 raise ValueError(f"a {kind} question needs options")
@@ -129,6 +199,21 @@ class Question(Strict):
 
     def option_values(self) -> list[str]:
         return [o.value for o in self.options or []]
+
+
+def _check_finding_condition(kind: str, when: Condition, question: Question) -> None:
+    if kind in ("timer", "photo", "materials", "text", "textarea"):
+        raise ValueError(f"a {kind} question cannot carry a 'when' finding")
+    if when.includes is not None and kind != "multi":
+        raise ValueError("'includes' is for multi questions")
+    if (when.at_least is not None or when.at_most is not None) and kind not in ("number", "scale"):
+        raise ValueError("'at_least' and 'at_most' are for number and scale questions")
+    values = [when.equals] if when.equals is not None else (when.in_ or []) + ([when.includes] if when.includes else [])
+    for value in values:
+        if kind == "yesno" and not isinstance(value, bool):
+            raise ValueError("a yes/no finding compares with true or false")
+        if kind in ("single", "multi") and value not in question.option_values():
+            raise ValueError(f"'{value}' is not an option")
 
 
 class Section(Strict):

@@ -15,7 +15,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "surveys"
 
 def test_shipped_templates_load() -> None:
     templates = surveys.load_folder(SHIPPED)
-    template = templates[("window-visit", 1)]
+    template = templates[("window-visit", 2)]
     assert len(template.sections) == 19
     types = {q.type for q in template.questions()}
     assert types == set(surveys.QUESTION_TYPES)
@@ -109,7 +109,7 @@ def test_app_refuses_to_start_with_a_broken_template(tmp_path) -> None:
 
 @pytest.fixture
 def template():
-    return surveys.load_folder(SHIPPED)[("window-visit", 1)]
+    return surveys.load_folder(SHIPPED)[("window-visit", 2)]
 
 
 def test_conditional_questions(template) -> None:

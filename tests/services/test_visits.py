@@ -120,7 +120,7 @@ def test_autosave_creates_then_updates_a_draft(county) -> None:
     first = visits.save_draft(inspector, payload(answers={"signage_found": False}))
     db.session.commit()
     assert first.state == VisitState.DRAFT
-    assert first.survey_version.key == "window-visit" and first.survey_version.version == 1
+    assert first.survey_version.key == "window-visit" and first.survey_version.version == surveys.registry().current().version
     assert first.wait_minutes == 45
     ids = [m.id for m in item("market-company-setup").materials if m.name in ("公司章程", "验资证明")]
     again = visits.save_draft(inspector, payload(answers={"signage_found": True},
@@ -203,26 +203,27 @@ def test_visit_is_pinned_to_its_template_version(county, app) -> None:
     visit = visits.save_draft(inspector, payload())
     db.session.commit()
     stored = visit.survey_version
-    # Someone edits the file but keeps version 1: refused for new visits, old ones unaffected.
     registry = surveys.registry()
     current = registry.current()
+    pinned, later = current.version, current.version + 1
+    # Someone edits the file but keeps its version: refused for new visits, old ones unaffected.
     edited = current.model_copy(update={"title": surveys.Text(zh="改过的标题", en="Edited")})
-    registry.templates[(current.key, current.version)] = edited
+    registry.templates[(current.key, pinned)] = edited
     try:
         with pytest.raises(ServiceError, match="new version"):
             visits.save_draft(inspector, payload(uuid="9b1f2c3d-1111-4222-8333-444455556666"))
         assert surveys.drifted([edited])
         assert surveys.stored_template(stored).title.zh == "政务服务窗口暗访"
-        # Raising the version makes it a new template; the old visit keeps version 1.
-        newer = edited.model_copy(update={"version": 2})
-        registry.templates[(newer.key, 2)] = newer
+        # Raising the version makes it a new template; the old visit keeps its version.
+        newer = edited.model_copy(update={"version": later})
+        registry.templates[(newer.key, later)] = newer
         second = visits.save_draft(inspector, payload(uuid="9b1f2c3d-1111-4222-8333-444455556666"))
-        assert second.survey_version.version == 2
-        assert db.session.get(Visit, visit.id).survey_version.version == 1
+        assert second.survey_version.version == later
+        assert db.session.get(Visit, visit.id).survey_version.version == pinned
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyVersion)) == 2
     finally:
-        registry.templates.pop((current.key, 2), None)
-        registry.templates[(current.key, current.version)] = current
+        registry.templates.pop((current.key, later), None)
+        registry.templates[(current.key, pinned)] = current
 
 
 # --- Assignments ------------------------------------------------------------------------------------
