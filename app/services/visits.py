@@ -38,7 +38,7 @@ from app.models import (
     Window,
 )
 from app.models.base import utcnow
-from app.services import audit, geo, surveys
+from app.services import audit, findings, geo, surveys
 from app.services.errors import ServiceError
 
 MAX_EXTRA_MATERIALS = 30
@@ -332,6 +332,7 @@ def submit(inspector: User, payload: VisitPayload, now: datetime | None = None) 
     if problems:
         raise SubmitInvalid(problems)
     visit.submit(now, payload.digest(cleaned))
+    findings.propose(visit)
     if visit.assignment is not None and visit.assignment.state is AssignmentState.OPEN:
         visit.assignment.state = AssignmentState.DONE
     audit.record("visit.submit", actor=inspector, object_type="visit", object_id=visit.id)
