@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
+    RadioField,
     DecimalField,
     FieldList,
     Form,
@@ -163,3 +165,10 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(_l("Temporary password again"), validators=[
         DataRequired(REQUIRED), EqualTo("password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"})
+
+
+class CalendarDayForm(FlaskForm):
+    day = DateField(_l("Day"), validators=[InputRequired(REQUIRED)])
+    working = RadioField(_l("This day is"), choices=[("1", _l("a working day (调休上班)")), ("0", _l("a day off"))],
+                         default="1", validators=[InputRequired(REQUIRED)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=100)], description=_l("e.g. 国庆节调休"))

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,7 +23,7 @@ from app.auth.session import hasher, local_path
 from app.extensions import db
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import accounts, catalogue, guides
+from app.services import accounts, audit, catalogue, guides
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
 
@@ -356,3 +356,41 @@ def audit_log() -> str:
         stmt = stmt.where(AuditLog.action.startswith(action))
     page = db.paginate(stmt, per_page=100, error_out=False)
     return render_template("admin/audit.html", page=page, action=action)
+
+
+# --- Announced working days and days off -------------------------------------------------------------
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@admin_only
+def calendar_days() -> str | Response:
+    """Days the State Council announced for a year the holiday package does not know (调休)."""
+    from app.services import calendar
+
+    year = request.args.get("year", type=int) or utcnow().year + 1
+    form = forms.CalendarDayForm()
+    if form.validate_on_submit():
+        calendar.set_day(form.day.data, form.working.data == "1", form.note.data or "")
+        audit.record("calendar.set", actor=current_user, object_type="calendar_day", object_id=form.day.data.isoformat())
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.calendar_days", year=form.day.data.year))
+    return render_template("admin/calendar.html", form=form, year=year, days=calendar.announced_days(year))
+
+
+@bp.route("/calendar/<day>/remove", methods=["POST"])
+@admin_only
+def calendar_remove(day: str) -> Response:
+    """Forget an announced day."""
+    from datetime import date as date_type
+
+    from app.services import calendar
+
+    try:
+        when = date_type.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    calendar.remove_day(when)
+    audit.record("calendar.remove", actor=current_user, object_type="calendar_day", object_id=day)
+    db.session.commit()
+    return redirect(url_for("admin.calendar_days", year=when.year))

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
-from app.dashboard.forms import AssignmentForm
+from app.dashboard.forms import AssignmentForm, ManualFindingForm
 from app.extensions import db
 from app.formtools import attach_error, choices
-from app.models import Assignment, Role, Visit, VisitState
-from app.services import catalogue, surveys, visits
+from app.labels import CATEGORY_LABELS, SEVERITY_LABELS
+from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
+from app.services import catalogue, findings, issues, surveys, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -25,7 +26,7 @@ def index() -> str:
     """The leader's home: what waits for review, and the halls under watch."""
     return render_template(
         "dashboard/index.html", counts=catalogue.counts(), halls=catalogue.active_halls(),
-        waiting=len(visits.for_review()),
+        todo=issues.leader_todo(issues.china_today()), today=issues.china_today(),
     )
 
 
@@ -81,12 +82,95 @@ def visit_list() -> str:
 @bp.route("/visits/<int:visit_id>")
 @leader_only
 def visit_detail(visit_id: int) -> str:
-    """One submitted visit: timings, position marks, photos, materials and answers."""
+    """Review a visit: timings, position marks, photos, materials, answers and proposed findings."""
     visit = db.get_or_404(Visit, visit_id)
     if visit.state is VisitState.DRAFT:
         abort(404)
     template = surveys.stored_template(visit.survey_version)
     answers = visit.answers_dict()
-    return render_template("visits/view.html", visit=visit, template=template, answers=answers,
+    manual = ManualFindingForm()
+    manual.category.choices = [(c.value, CATEGORY_LABELS[c]) for c in Category]
+    manual.severity.choices = [(s.value, SEVERITY_LABELS[s]) for s in Severity]
+    return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
                            shown={q.key for q in surveys.visible(template, answers)},
-                           marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"))
+                           marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
+                           findings=findings.of_visit(visit), manual_form=manual,
+                           severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity])
+
+
+def _review_step(visit_id: int, action) -> Response:  # type: ignore[no-untyped-def]
+    visit = db.get_or_404(Visit, visit_id)
+    try:
+        result = action(visit)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("dashboard.visit_detail", visit_id=visit.id))
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return result or redirect(url_for("dashboard.visit_detail", visit_id=visit.id))
+
+
+def _finding_of(visit: Visit, finding_id: int) -> Finding:
+    finding = db.session.get(Finding, finding_id)
+    if finding is None or finding.visit_id != visit.id:
+        abort(404)
+    return finding
+
+
+@bp.route("/visits/<int:visit_id>/approve", methods=["POST"])
+@leader_only
+def approve_visit(visit_id: int) -> Response:
+    """Approve: the remaining findings become issues for the units."""
+    def act(visit: Visit) -> Response:
+        issues.approve(visit, current_user)
+        return redirect(url_for("dashboard.visit_list"))
+    return _review_step(visit_id, act)
+
+
+@bp.route("/visits/<int:visit_id>/return", methods=["POST"])
+@leader_only
+def return_visit(visit_id: int) -> Response:
+    """Send the visit back to its inspector with a comment."""
+    def act(visit: Visit) -> Response:
+        issues.return_visit(visit, current_user, request.form.get("comment", ""))
+        return redirect(url_for("dashboard.visit_list"))
+    return _review_step(visit_id, act)
+
+
+@bp.route("/visits/<int:visit_id>/findings/<int:finding_id>/<action>", methods=["POST"])
+@leader_only
+def finding_action(visit_id: int, finding_id: int, action: str) -> Response:
+    """Dismiss, restore or re-grade one proposed finding."""
+    if action not in ("dismiss", "restore", "regrade"):
+        abort(404)
+
+    def act(visit: Visit) -> None:
+        finding = _finding_of(visit, finding_id)
+        if action == "dismiss":
+            issues.dismiss(finding, current_user, request.form.get("note", ""))
+        elif action == "restore":
+            issues.restore(finding, current_user)
+        else:
+            value = request.form.get("severity", "")
+            if value not in {s.value for s in Severity}:
+                raise ServiceError(_("Choose a severity."))
+            issues.regrade(finding, Severity(value), current_user)
+    return _review_step(visit_id, act)
+
+
+@bp.route("/visits/<int:visit_id>/findings", methods=["POST"])
+@leader_only
+def add_finding(visit_id: int) -> Response:
+    """Add a finding no rule made."""
+    form = ManualFindingForm()
+    form.category.choices = [(c.value, CATEGORY_LABELS[c]) for c in Category]
+    form.severity.choices = [(s.value, SEVERITY_LABELS[s]) for s in Severity]
+
+    def act(visit: Visit) -> None:
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        issues.add_manual(visit, issues.ManualFinding(
+            Category(form.category.data), Severity(form.severity.data), form.title.data,
+            form.detail.data or "", form.hall_level.data), current_user)
+    return _review_step(visit_id, act)

@@ -1,18 +1,199 @@
-"""Issues (问题) and their rectification; a unit sees only its own."""
+"""Issues (问题) and their rectification. Units see only their own, and never who visited."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
-from app.models import Role
+from app.extensions import db
+from app.formtools import choices
+from app.issues import forms
+from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
+from app.models import Category, Issue, IssueState, RectificationType, Role, Severity
+from app.services import catalogue, issues, visits
+from app.services.errors import ServiceError
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
+unit_only = roles_required(Role.UNIT)
+leader_only = roles_required(Role.LEADER)
 
 
 @bp.route("/")
-@roles_required(Role.UNIT)
+@unit_only
 def index() -> str:
-    """A unit's home: its open issues and deadlines."""
-    return render_template("issues/index.html", unit=current_user.unit)
+    """A unit's home: its issues, what to answer, and deadlines."""
+    today = issues.china_today()
+    return render_template("issues/index.html", unit=current_user.unit, issues=issues.for_unit(current_user.unit_id),
+                           todo=issues.unit_todo(current_user.unit_id, today), today=today)
+
+
+@bp.route("/all")
+@leader_only
+def listing() -> str:
+    """All issues for leaders, with filters and sorting."""
+    args = request.args
+
+    def enum_arg(name: str, kind):  # type: ignore[no-untyped-def]
+        value = args.get(name, "")
+        return kind(value) if value in {m.value for m in kind} else None
+
+    spec = issues.IssueFilter(
+        unit_id=args.get("unit", type=int), hall_id=args.get("hall", type=int), window_id=args.get("window", type=int),
+        category=enum_arg("category", Category), severity=enum_arg("severity", Severity),
+        state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"))
+    today = issues.china_today()
+    return render_template("issues/list.html", issues=issues.search(spec, today), spec=spec, today=today,
+                           units=catalogue.active_units(), halls=catalogue.active_halls())
+
+
+def _load(issue_id: int) -> Issue:
+    """The issue, if this user may see it (404 otherwise: another unit's issue does not exist)."""
+    issue = db.get_or_404(Issue, issue_id)
+    if current_user.role is Role.LEADER or issues.is_responsible(issue, current_user):
+        return issue
+    abort(404)
+
+
+@bp.route("/<int:issue_id>")
+@roles_required(Role.LEADER, Role.UNIT)
+def detail(issue_id: int) -> str:
+    """An issue: occurrences, photos, timeline, and the steps open to this user."""
+    issue = _load(issue_id)
+    context: dict[str, object] = {"issue": issue, "today": issues.china_today(), "is_unit": current_user.role is Role.UNIT}
+    if current_user.role is Role.UNIT:
+        context.update(report_form=forms.ReportForm(), explain_form=forms.ExplainForm(),
+                       extension_form=forms.ExtensionForm())
+    else:
+        revisit = forms.RevisitForm()
+        revisit.inspector_id.choices = choices(visits.inspector_choices())
+        context.update(note_form=forms.NoteForm(), revisit_form=revisit, settings_form=_settings_form(issue))
+    return render_template("issues/detail.html", **context)
+
+
+def _settings_form(issue: Issue) -> forms.SettingsForm:
+    form = forms.SettingsForm(obj=issue)
+    units = choices(catalogue.unit_choices(issue.lead_unit_id))
+    form.lead_unit_id.choices = units
+    form.supporting_unit_ids.choices = units
+    form.severity.choices = [(s.value, SEVERITY_LABELS[s]) for s in Severity]
+    form.rectification_type.choices = [(t.value, TYPE_LABELS[t]) for t in RectificationType]
+    if request.method == "GET":
+        form.supporting_unit_ids.data = [u.id for u in issue.supporting_units]
+        form.severity.data, form.rectification_type.data = issue.severity.value, issue.rectification_type.value
+    return form
+
+
+def _step(issue_id: int, action, form_class=None) -> Response:  # type: ignore[no-untyped-def]
+    """Run one step of the lifecycle from a form; commit, or show why not."""
+    issue = _load(issue_id)
+    form = form_class() if form_class else forms.NoteForm()
+    if isinstance(form, forms.RevisitForm):
+        form.inspector_id.choices = choices(visits.inspector_choices())
+    if isinstance(form, forms.SettingsForm):
+        form = _settings_form(issue)
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Please try again."), "error")
+        return redirect(url_for("issues.detail", issue_id=issue.id))
+    try:
+        action(issue, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("issues.detail", issue_id=issue.id))
+
+
+# --- The unit's steps ----------------------------------------------------------------------------
+
+
+@bp.route("/<int:issue_id>/start", methods=["POST"])
+@unit_only
+def start(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, _f: issues.start(issue, current_user))
+
+
+@bp.route("/<int:issue_id>/report", methods=["POST"])
+@unit_only
+def report(issue_id: int) -> Response:
+    storage = current_app.extensions["ruwo_storage"]
+    uploads = [f for f in request.files.getlist("evidence") if f and f.filename]
+    return _step(issue_id, lambda issue, form: issues.report(
+        issue, current_user, form.measures.data, [(f.filename, f.stream) for f in uploads], storage), forms.ReportForm)
+
+
+@bp.route("/<int:issue_id>/explain", methods=["POST"])
+@unit_only
+def explain(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.explain(issue, current_user, form.explanation.data),
+                 forms.ExplainForm)
+
+
+@bp.route("/<int:issue_id>/extension", methods=["POST"])
+@unit_only
+def extension(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.request_extension(
+        issue, current_user, form.days.data, form.reason.data), forms.ExtensionForm)
+
+
+# --- The leaders' steps -----------------------------------------------------------------------------
+
+
+@bp.route("/<int:issue_id>/review", methods=["POST"])
+@leader_only
+def begin_review(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, _f: issues.begin_review(issue, current_user))
+
+
+@bp.route("/<int:issue_id>/send-back", methods=["POST"])
+@leader_only
+def send_back(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.send_back(issue, current_user, form.note.data or ""))
+
+
+@bp.route("/<int:issue_id>/close", methods=["POST"])
+@leader_only
+def close(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.close_with_reason(issue, current_user, form.note.data or ""))
+
+
+@bp.route("/<int:issue_id>/revisit", methods=["POST"])
+@leader_only
+def revisit(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.assign_revisit(
+        issue, current_user, form.inspector_id.data, form.due_date.data), forms.RevisitForm)
+
+
+@bp.route("/<int:issue_id>/escalate", methods=["POST"])
+@leader_only
+def escalate(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.escalate(issue, current_user, form.note.data or ""))
+
+
+@bp.route("/<int:issue_id>/extension/<decision>", methods=["POST"])
+@leader_only
+def decide_extension(issue_id: int, decision: str) -> Response:
+    if decision not in ("accept", "refuse"):
+        abort(404)
+    return _step(issue_id, lambda issue, form: issues.decide_extension(
+        issue, current_user, decision == "accept", form.note.data or ""))
+
+
+@bp.route("/<int:issue_id>/settings", methods=["POST"])
+@leader_only
+def settings(issue_id: int) -> Response:
+    return _step(issue_id, lambda issue, form: issues.update_settings(issue, issues.IssueSettings(
+        lead_unit_id=form.lead_unit_id.data, supporting_unit_ids=tuple(form.supporting_unit_ids.data or ()),
+        severity=Severity(form.severity.data), rectification_type=RectificationType(form.rectification_type.data),
+        deadline=form.deadline.data), current_user), forms.SettingsForm)
+
+
+@bp.app_context_processor
+def issue_labels() -> dict[str, dict]:
+    """Translated names of categories, severities, states, rectification types and events."""
+    return {"labels": {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS, "state": STATE_LABELS,
+                       "type": TYPE_LABELS, "event": EVENT_LABELS}}

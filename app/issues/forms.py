@@ -1,0 +1,41 @@
+"""Forms of the issues area (units' answers, leaders' decisions)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, MultipleFileField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+REQUIRED = _l("This field is required.")
+
+
+class ReportForm(FlaskForm):
+    measures = TextAreaField(_l("Measures taken"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+    evidence = MultipleFileField(_l("Evidence photos"), description=_l("Up to 10 photos (JPEG, PNG, WebP, HEIC)."))
+
+
+class ExplainForm(FlaskForm):
+    explanation = TextAreaField(_l("Explanation (解释说明)"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class ExtensionForm(FlaskForm):
+    days = IntegerField(_l("Extra working days"), validators=[InputRequired(REQUIRED), NumberRange(1, 60)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=1000)])
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class RevisitForm(FlaskForm):
+    inspector_id = SelectField(_l("Inspector for the re-visit"), coerce=int, validators=[InputRequired(REQUIRED)])
+    due_date = DateField(_l("Visit by"), validators=[Optional()])
+
+
+class SettingsForm(FlaskForm):
+    lead_unit_id = SelectField(_l("Lead unit"), coerce=int, validators=[InputRequired(REQUIRED)])
+    supporting_unit_ids = SelectMultipleField(_l("Supporting units"), coerce=int, validators=[Optional()])
+    severity = SelectField(_l("Severity"), validators=[DataRequired(REQUIRED)])
+    rectification_type = SelectField(_l("Rectification type"), validators=[DataRequired(REQUIRED)])
+    deadline = DateField(_l("Deadline"), validators=[InputRequired(REQUIRED)])
