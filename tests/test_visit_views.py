@@ -229,7 +229,7 @@ def test_leader_cannot_send_an_inspector_to_their_own_unit(seeded) -> None:
 def test_surveys_check_command(runner, tmp_path) -> None:
     result = runner.invoke(args=["surveys", "check"])
     assert result.exit_code == 0, result.output
-    assert "window-visit version 1: 19 sections" in result.output
+    assert "window-visit version 2: 19 sections" in result.output
     (tmp_path / "bad.yaml").write_text(
         "key: t\nversion: 1\ntitle: {zh: 标题, en: Title}\nsections:\n"
         "  - key: s\n    title: {zh: 节, en: S}\n    questions:\n"
