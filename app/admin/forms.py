@@ -169,6 +169,6 @@ class ResetPasswordForm(FlaskForm):
 
 class CalendarDayForm(FlaskForm):
     day = DateField(_l("Day"), validators=[InputRequired(REQUIRED)])
-    working = RadioField(_l("This day is"), choices=[("1", _l("a working day (调休上班)")), ("0", _l("a day off"))],
+    working = RadioField(_l("This day is"), choices=[SelectChoice("1", _l("a working day (调休上班)")), SelectChoice("0", _l("a day off"))],
                          default="1", validators=[InputRequired(REQUIRED)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=100)], description=_l("e.g. 国庆节调休"))

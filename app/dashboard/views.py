@@ -89,8 +89,8 @@ def visit_detail(visit_id: int) -> str:
     template = surveys.stored_template(visit.survey_version)
     answers = visit.answers_dict()
     manual = ManualFindingForm()
-    manual.category.choices = [(c.value, CATEGORY_LABELS[c]) for c in Category]
-    manual.severity.choices = [(s.value, SEVERITY_LABELS[s]) for s in Severity]
+    manual.category.choices = choices([(c.value, CATEGORY_LABELS[c]) for c in Category])
+    manual.severity.choices = choices([(s.value, SEVERITY_LABELS[s]) for s in Severity])
     return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
                            shown={q.key for q in surveys.visible(template, answers)},
                            marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
@@ -164,8 +164,8 @@ def finding_action(visit_id: int, finding_id: int, action: str) -> Response:
 def add_finding(visit_id: int) -> Response:
     """Add a finding no rule made."""
     form = ManualFindingForm()
-    form.category.choices = [(c.value, CATEGORY_LABELS[c]) for c in Category]
-    form.severity.choices = [(s.value, SEVERITY_LABELS[s]) for s in Severity]
+    form.category.choices = choices([(c.value, CATEGORY_LABELS[c]) for c in Category])
+    form.severity.choices = choices([(s.value, SEVERITY_LABELS[s]) for s in Severity])
 
     def act(visit: Visit) -> None:
         if not form.validate_on_submit():

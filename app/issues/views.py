@@ -78,8 +78,8 @@ def _settings_form(issue: Issue) -> forms.SettingsForm:
     units = choices(catalogue.unit_choices(issue.lead_unit_id))
     form.lead_unit_id.choices = units
     form.supporting_unit_ids.choices = units
-    form.severity.choices = [(s.value, SEVERITY_LABELS[s]) for s in Severity]
-    form.rectification_type.choices = [(t.value, TYPE_LABELS[t]) for t in RectificationType]
+    form.severity.choices = choices([(s.value, SEVERITY_LABELS[s]) for s in Severity])
+    form.rectification_type.choices = choices([(t.value, TYPE_LABELS[t]) for t in RectificationType])
     if request.method == "GET":
         form.supporting_unit_ids.data = [u.id for u in issue.supporting_units]
         form.severity.data, form.rectification_type.data = issue.severity.value, issue.rectification_type.value

@@ -1,0 +1,265 @@
+"""The review and rectification pages: the whole loop through the test client, an authorization
+matrix over every route of the area, and an anonymity crawl of everything a unit can reach."""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Issue, IssueState, User, Visit, VisitState
+from tests.photo_samples import encoded
+from tests.test_visit_views import COMPLETE, body, client_for, put, submit
+
+UUID2 = "1c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c"
+MARKER_NAME, MARKER_PHONE = "MARKER暗访员甲", "13912345678"
+
+
+def submit_visit(app, client, uuid=None, **answers):
+    kwargs = {"uuid": uuid} if uuid else {}
+    response = submit(client, body(app, answers={**COMPLETE, **answers}), **kwargs)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["id"]
+
+
+def one_issue(app) -> Issue:
+    return db.session.scalar(sa.select(Issue))
+
+
+@pytest.fixture
+def loop(seeded):
+    """inspector1 submits a visit with a poor attitude and an extra material; leader approves."""
+    inspector = client_for(seeded, "inspector1")
+    put(inspector, body(seeded))
+    inspector.post(f"/visits/api/visits/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/photos", content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(encoded("JPEG")), "p.jpg"),
+                         "photo_uuid": "6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "question_key": "summary_photo"})
+    visit_id = submit_visit(seeded, inspector, attitude_score=1)
+    leader = client_for(seeded, "leader")
+    return {"inspector": inspector, "leader": leader, "visit_id": visit_id}
+
+
+def test_review_then_issues_reach_the_unit(seeded, loop) -> None:
+    leader, visit_id = loop["leader"], loop["visit_id"]
+    unit = client_for(seeded, "unit-market")
+    assert "服务态度差" not in unit.get("/issues/").get_data(as_text=True)  # not before approval
+    page = leader.get(f"/dashboard/visits/{visit_id}").get_data(as_text=True)
+    assert "服务态度差" in page and "多要材料" in page and "房东户口本" in page
+    assert leader.post(f"/dashboard/visits/{visit_id}/approve").status_code == 302
+    with seeded.app_context():
+        assert db.session.get(Visit, visit_id).state == VisitState.APPROVED
+        titles = set(db.session.scalars(sa.select(Issue.title)))
+    assert titles == {"服务态度差", "多要材料", "等候时间过长"}  # the test visit waited 30 minutes
+    home = unit.get("/issues/").get_data(as_text=True)
+    assert "服务态度差" in home and "多要材料" in home and "个问题待整改反馈" in home
+    assert "2 条" not in leader.get("/dashboard/").get_data(as_text=True)
+
+
+def test_leader_dismisses_regrades_adds_and_returns(seeded, loop) -> None:
+    leader, visit_id = loop["leader"], loop["visit_id"]
+    with seeded.app_context():
+        visit = db.session.get(Visit, visit_id)
+        by_title = {f.title_zh: f.id for f in visit_findings(visit)}
+    leader.post(f"/dashboard/visits/{visit_id}/findings/{by_title['多要材料']}/dismiss")
+    leader.post(f"/dashboard/visits/{visit_id}/findings/{by_title['服务态度差']}/regrade", data={"severity": "critical"})
+    leader.post(f"/dashboard/visits/{visit_id}/findings", data={
+        "title": "叫号屏故障", "category": "environment", "severity": "low", "detail": "", "hall_level": "y"})
+    response = leader.post(f"/dashboard/visits/{visit_id}/return", data={"comment": "请补充等候人数"})
+    assert response.status_code == 302
+    home = loop["inspector"].get("/visits/").get_data(as_text=True)
+    assert "条暗访记录被退回修改" in home
+    checklist = loop["inspector"].get(f"/visits/v/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/checklist").get_data(as_text=True)
+    assert "请补充等候人数" in checklist
+
+
+def visit_findings(visit):
+    from app.services import findings
+
+    return findings.of_visit(visit)
+
+
+def approve(loop) -> None:
+    assert loop["leader"].post(f"/dashboard/visits/{loop['visit_id']}/approve").status_code == 302
+
+
+def test_unit_reports_with_evidence_and_leader_closes(seeded, loop) -> None:
+    approve(loop)
+    unit = client_for(seeded, "unit-market")
+    with seeded.app_context():
+        issue_id = db.session.scalar(sa.select(Issue.id).where(Issue.title == "服务态度差"))
+    unit.post(f"/issues/{issue_id}/start")
+    response = unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={
+        "measures": "对窗口人员进行约谈和服务礼仪培训", "evidence": (io.BytesIO(encoded("JPEG", (800, 600))), "培训.jpg")})
+    assert response.status_code == 302
+    page = unit.get(f"/issues/{issue_id}").get_data(as_text=True)
+    assert "已反馈整改措施" in page and "/photos/evidence/" in page
+    evidence_url = re.search(r'href="(/photos/evidence/[^"]+\.jpg)"', page).group(1)
+    assert unit.get(evidence_url).status_code == 200
+    assert client_for(seeded, "unit-water").get(evidence_url).status_code == 404
+    leader = loop["leader"]
+    leader.post(f"/issues/{issue_id}/review")
+    leader.post(f"/issues/{issue_id}/close", data={"note": "培训记录和照片齐全"})
+    with seeded.app_context():
+        assert db.session.get(Issue, issue_id).state == IssueState.CLOSED
+    assert "根据佐证材料销号" in unit.get(f"/issues/{issue_id}").get_data(as_text=True)
+
+
+def test_unit_cannot_see_another_units_issue(seeded, loop) -> None:
+    approve(loop)
+    with seeded.app_context():
+        issue_id = db.session.scalar(sa.select(Issue.id))
+    other = client_for(seeded, "unit-water")
+    assert other.get(f"/issues/{issue_id}").status_code == 404
+    assert other.post(f"/issues/{issue_id}/start").status_code == 404
+    assert "服务态度差" not in other.get("/issues/").get_data(as_text=True)
+
+
+def test_issue_list_filters(seeded, loop) -> None:
+    approve(loop)
+    leader = loop["leader"]
+    assert "服务态度差" in leader.get("/issues/all?category=attitude").get_data(as_text=True)
+    assert "服务态度差" not in leader.get("/issues/all?category=fees").get_data(as_text=True)
+    assert "服务态度差" not in leader.get("/issues/all?overdue=1").get_data(as_text=True)
+    assert leader.get("/issues/all?sort=severity&state=bogus").status_code == 200
+
+
+def test_revisit_from_the_issue_closes_it(seeded, loop) -> None:
+    approve(loop)
+    with seeded.app_context():
+        issue_id = db.session.scalar(sa.select(Issue.id).where(Issue.title == "服务态度差"))
+        inspector3 = db.session.scalar(sa.select(User.id).where(User.username == "inspector3"))
+    unit = client_for(seeded, "unit-market")
+    unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={"measures": "已整改"})
+    loop["leader"].post(f"/issues/{issue_id}/revisit", data={"inspector_id": inspector3})
+    revisiter = client_for(seeded, "inspector3")
+    home = revisiter.get("/visits/").get_data(as_text=True)
+    assert f"复查问题 #{issue_id}" in home
+    with seeded.app_context():
+        assignment_id = db.session.get(Issue, issue_id).revisit_assignment_id
+    response = submit(revisiter, body(seeded, assignment_id=assignment_id), uuid=UUID2)
+    assert response.status_code == 200
+    loop["leader"].post(f"/dashboard/visits/{response.get_json()['id']}/approve")
+    with seeded.app_context():
+        assert db.session.get(Issue, issue_id).state == IssueState.CLOSED
+
+
+# --- Authorization matrix ------------------------------------------------------------------------
+
+AREA = ("issues.", "dashboard.visit", "dashboard.approve", "dashboard.return", "dashboard.finding",
+        "dashboard.add_finding", "photos.evidence", "admin.calendar")
+#: endpoint prefix -> roles allowed (anything else: 403, or 404 for another unit's issue).
+POLICY = {
+    "issues.index": {"unit"}, "issues.listing": {"leader"}, "issues.detail": {"leader", "unit-own"},
+    "issues.start": {"unit-own"}, "issues.report": {"unit-own"}, "issues.explain": {"unit-own"},
+    "issues.extension": {"unit-own"}, "issues.begin_review": {"leader"}, "issues.send_back": {"leader"},
+    "issues.close": {"leader"}, "issues.revisit": {"leader"}, "issues.escalate": {"leader"},
+    "issues.decide_extension": {"leader"}, "issues.settings": {"leader"},
+    "dashboard.visit_list": {"leader"}, "dashboard.visit_detail": {"leader"}, "dashboard.approve_visit": {"leader"},
+    "dashboard.return_visit": {"leader"}, "dashboard.finding_action": {"leader"}, "dashboard.add_finding": {"leader"},
+    "photos.evidence": {"leader", "admin", "unit-own"}, "photos.evidence_thumb": {"leader", "admin", "unit-own"},
+    "admin.calendar_days": {"admin"}, "admin.calendar_remove": {"admin"},
+}
+ACTORS = {"admin": "admin", "leader": "leader", "inspector": "inspector2", "unit-own": "unit-market",
+          "unit-other": "unit-water"}
+
+
+def test_every_route_of_the_area_has_a_policy(app) -> None:
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith(AREA)}
+    assert endpoints == set(POLICY)
+
+
+def test_authorization_matrix(seeded, loop) -> None:
+    approve(loop)
+    unit = client_for(seeded, "unit-market")
+    with seeded.app_context():
+        issue = db.session.scalar(sa.select(Issue).where(Issue.title == "服务态度差"))
+        issue_id = issue.id
+    unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={
+        "measures": "措施", "evidence": (io.BytesIO(encoded("JPEG")), "e.jpg")})
+    with seeded.app_context():
+        evidence_uuid = db.session.get(Issue, issue_id).events[-1].evidence[0].uuid
+        finding_id = visit_findings(db.session.get(Visit, loop["visit_id"]))[0].id
+    values = {"issue_id": issue_id, "visit_id": loop["visit_id"], "finding_id": finding_id, "action": "restore",
+              "decision": "refuse", "evidence_uuid": evidence_uuid, "day": "2027-10-09"}
+    clients = {name: client_for(seeded, username) for name, username in ACTORS.items()}
+    clients["anonymous"] = seeded.test_client()
+    mismatches = []
+    for rule in seeded.url_map.iter_rules():
+        if rule.endpoint not in POLICY:
+            continue
+        path = rule.build({a: values[a] for a in rule.arguments}, append_unknown=False)[1]
+        method = "GET" if "GET" in rule.methods else "POST"
+        for actor, client in clients.items():
+            # Only reading routes are tried for the allowed actors: the steps change state.
+            if actor.split("-")[0] in {p.split("-")[0] for p in POLICY[rule.endpoint]} and method == "POST":
+                continue
+            status = client.open(path, method=method).status_code
+            allowed = actor in POLICY[rule.endpoint] or (actor.startswith("unit") and "unit" in POLICY[rule.endpoint])
+            if actor == "anonymous":
+                ok = status == 302
+            elif allowed:
+                ok = status in (200, 302)
+            else:
+                ok = status in (403, 404)
+            if not ok:
+                mismatches.append((rule.endpoint, actor, status))
+    assert mismatches == []
+
+
+# --- Anonymity crawl -------------------------------------------------------------------------------
+
+HHMM = re.compile(r"(?<![\d:])(?:[01]\d|2[0-3]):[0-5]\d(?![\d])")
+
+
+def test_units_never_learn_who_visited_or_when(seeded) -> None:
+    with seeded.app_context():
+        for name in ("inspector1", "inspector3"):
+            inspector = db.session.scalar(sa.select(User).where(User.username == name))
+            inspector.display_name, inspector.phone = MARKER_NAME + name, MARKER_PHONE
+        db.session.commit()
+    inspector = client_for(seeded, "inspector1")
+    put(inspector, body(seeded))
+    inspector.post("/visits/api/visits/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/photos", content_type="multipart/form-data",
+                   data={"file": (io.BytesIO(encoded("JPEG")), "p.jpg"),
+                         "photo_uuid": "6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "question_key": "summary_photo"})
+    visit_id = submit_visit(seeded, inspector, attitude_score=1, one_time_notice="none")
+    leader = client_for(seeded, "leader")
+    leader.post(f"/dashboard/visits/{visit_id}/approve")
+    unit = client_for(seeded, "unit-market")
+    with seeded.app_context():
+        issue_id = db.session.scalar(sa.select(Issue.id).where(Issue.title == "服务态度差"))
+        inspector3 = db.session.scalar(sa.select(User.id).where(User.username == "inspector3"))
+    unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={
+        "measures": "已整改", "evidence": (io.BytesIO(encoded("JPEG")), "e.jpg")})
+    leader.post(f"/issues/{issue_id}/revisit", data={"inspector_id": inspector3})
+    leader.post(f"/issues/{issue_id}/escalate", data={"note": ""})
+
+    seen, queue, problems = set(), ["/issues/", "/", "/account"], []
+    while queue:
+        path = queue.pop()
+        if path in seen or not path.startswith("/") or path.startswith(("/logout", "/static/")):
+            continue
+        seen.add(path)
+        response = unit.get(path)
+        if response.status_code != 200:
+            continue
+        data = response.get_data()
+        text = data.decode("utf-8", "replace")
+        for marker in (MARKER_NAME, MARKER_PHONE, "inspector1", "inspector3", "暗访员"):
+            if marker.encode() in data:
+                problems.append((path, marker))
+        if response.mimetype == "text/html":
+            visible = re.sub(r'<input type="hidden"[^>]*>|<meta[^>]*>', "", text)
+            for match in HHMM.findall(visible):
+                problems.append((path, match))
+            for link in re.findall(r'(?:href|src)="([^"#]+)"', text):
+                target = urljoin(path, link.replace("&amp;", "&"))
+                if not urlsplit(target).netloc:
+                    queue.append(target)
+    assert any(p.startswith("/photos/evidence/") for p in seen)
+    assert f"/issues/{issue_id}" in seen
+    assert problems == []
