@@ -1,0 +1,107 @@
+"""The whole loop in Chromium at a phone viewport: inspector submits → leader approves → unit
+reports with a photo → leader assigns a re-visit → another inspector passes it → closed."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.models import Issue, IssueState
+from tests.browser.test_visit_flow import login, on_visit_page
+from tests.conftest import PASSWORD
+from tests.photo_samples import encoded
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, base: str, username: str, lands_on: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + lands_on)
+
+
+def fill_and_submit(page, attitude: str) -> None:
+    page.get_by_role("button", name="到达").tap()
+    page.get_by_role("link", name="清单 ›").tap()
+    page.wait_for_url(lambda url: "/checklist" in url)
+
+    def answer(question: str, option: str) -> None:
+        page.locator(f"[data-q='{question}']").get_by_text(option, exact=True).tap()
+
+    for question, option in (("help_desk_staffed", "是"), ("signage_found", "是"), ("window_staffed", "是"),
+                             ("attitude_score", attitude), ("rude_language", "否"), ("first_contact", "直接办理或解答"),
+                             ("one_time_notice", "书面告知（告知单）"), ("matches_online_guide", "是"),
+                             ("outcome", "仅咨询"), ("fee_asked", "否")):
+        answer(question, option)
+    page.get_by_role("button", name="提交暗访记录").tap()
+    page.wait_for_url("**/view")
+
+
+def test_the_whole_rectification_loop(live_server, phone, browser, seeded, tmp_path) -> None:
+    base = live_server
+    # 1. inspector1 visits the company-registration window and meets a poor attitude.
+    page = phone.new_page()
+    login(page, base)
+    page.get_by_role("link", name="开始暗访").tap()
+    page.get_by_role("link", name="安远县产城新区云服务大厅").tap()
+    page.get_by_role("link", name="01 企业登记窗口").tap()
+    page.get_by_role("button", name="有限责任公司设立登记").tap()
+    page.wait_for_url(on_visit_page)
+    fill_and_submit(page, "1")
+
+    # 2. The leader approves it: the finding becomes an issue for the market bureau.
+    leader = browser.new_context(viewport={"width": 1024, "height": 900}, locale="zh-CN")
+    desk = leader.new_page()
+    sign_in(desk, base, "leader", "/dashboard/")
+    desk.get_by_role("link", name="条暗访记录待审核").click()
+    desk.locator("table a").first.click()
+    expect(desk.get_by_text("服务态度差").first).to_be_visible()
+    desk.get_by_role("button", name="审核通过：将问题交办给责任单位").click()
+
+    # 3. The unit reports its measures with a photo, on its own phone-sized screen.
+    unit_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    unit = unit_context.new_page()
+    sign_in(unit, base, "unit-market", "/issues/")
+    unit.get_by_role("link", name="服务态度差").click()
+    unit.get_by_role("button", name="开始整改").click()
+    unit.get_by_label("整改措施").fill("对窗口人员约谈，开展服务礼仪培训")
+    evidence = tmp_path / "training.jpg"
+    evidence.write_bytes(encoded("JPEG", (1200, 900)))
+    unit.locator("input[name=evidence]").set_input_files(str(evidence))
+    unit.get_by_role("button", name="提交反馈").click()
+    expect(unit.get_by_text("已反馈整改措施")).to_be_visible()
+    expect(unit.locator(".timeline img")).to_have_count(1)
+
+    # 4. The leader assigns a re-visit to another inspector.
+    desk.goto(base + "/issues/all")
+    desk.get_by_role("link", name="服务态度差").click()
+    desk.get_by_text("安排复查暗访").click()
+    desk.get_by_label("复查暗访员").select_option(label="暗访员三（县燃气有限公司）")
+    desk.get_by_role("button", name="派发").click()
+    expect(desk.get_by_text("已安排复查暗访")).to_be_visible()
+
+    # 5. inspector3 does the re-visit and finds the window fixed.
+    revisit_context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                          locale="zh-CN")
+    phone3 = revisit_context.new_page()
+    sign_in(phone3, base, "inspector3", "/visits/")
+    phone3.get_by_role("button", name="开始这次暗访").tap()
+    phone3.wait_for_url(on_visit_page)
+    fill_and_submit(phone3, "5")
+
+    # 6. The leader approves the re-visit: the issue is closed out.
+    desk.goto(base + "/dashboard/visits/")
+    desk.locator("table a").first.click()
+    desk.get_by_role("button", name="审核通过：将问题交办给责任单位").click()
+    with seeded.app_context():
+        issue = db.session.scalar(sa.select(Issue).where(Issue.title == "服务态度差"))
+        assert issue.state == IssueState.CLOSED
+        assert [e.kind for e in issue.events][-1] == "closed_by_revisit"
+    unit.reload()
+    expect(unit.get_by_text("复查通过，已销号")).to_be_visible()
+    for context in (leader, unit_context, revisit_context):
+        context.close()
