@@ -57,6 +57,13 @@ class Config:
     #: Photo files (None = instance/uploads).
     UPLOADS_PATH: str | None = None
 
+    # Rate limits of login attempts (Flask-Limiter); the lockout itself is in the database.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
+    LOGIN_LIMIT_PER_USERNAME = "5 per minute"
+
     # Request limits (SECURITY.md §2).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 
@@ -83,6 +90,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
     WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1

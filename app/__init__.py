@@ -52,7 +52,7 @@ def register_extensions(app: Flask) -> None:
     from app import i18n
     from app.auth import session as auth_session
     from app.database import configure_engine
-    from app.extensions import babel, csrf, db, login_manager, migrate, talisman
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
     from app.services import surveys
     from app.services.storage import FileStorage
 
@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     auth_session.init_login_manager(app, login_manager)
     talisman.init_app(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,3 +19,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 talisman = Talisman()
+#: Login attempts per address and per user name (SECURITY.md §2). memory:// keeps one count per
+#: worker; a deployment with several workers sets RUWO_RATELIMIT_STORAGE_URI to Redis or Memcached.
+limiter = Limiter(key_func=get_remote_address)

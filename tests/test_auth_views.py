@@ -224,3 +224,21 @@ def test_login_with_csrf_token_works(csrf_app) -> None:
     token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"username": "zhang", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_login_attempts_are_rate_limited(app_factory) -> None:
+    from app.extensions import limiter
+
+    app = app_factory(RATELIMIT_ENABLED=True)
+    limiter.reset()
+    client = app.test_client()
+    for n in range(5):
+        assert client.post("/login", data={"username": "zhang", "password": f"wrong{n}"}).status_code == 200
+    sixth = client.post("/login", data={"username": "zhang", "password": "wrong"})
+    assert sixth.status_code == 429 and "请求过于频繁" in sixth.get_data(as_text=True)
+    # The refused sixth try is not counted against the address: 5 + 15 = 20 a minute from it.
+    for n in range(15):
+        assert client.post("/login", data={"username": f"user{n}", "password": "x"}).status_code == 200
+    assert client.post("/login", data={"username": "someone-else", "password": "x"}).status_code == 429
+    assert client.get("/login").status_code == 200  # reading the form is never limited
+    limiter.reset()

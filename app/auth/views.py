@@ -10,15 +10,21 @@ from werkzeug.wrappers import Response
 from app.auth.access import login_required_any, public
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.session import end_session, hasher, local_path, start_session
-from app.extensions import db
+from app.extensions import db, limiter
 from app.services import accounts
 from app.services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
 
 
+def _username_key() -> str:
+    return "login-user:" + request.form.get("username", "").strip().lower()[:64]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"], key_func=_username_key, methods=["POST"])
 def login() -> str | Response:
     """Show the login form; on success go to ``next`` (a local path) or the home page."""
     next_path = local_path(request.args.get("next"))

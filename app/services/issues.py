@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.labels import STATE_LABELS
 from app.models import (
     Assignment,
     Category,
@@ -73,7 +74,8 @@ def _move(issue: Issue, to: IssueState, actor: User | None, kind: str, note: str
     try:
         previous = issue.move(to)
     except InvalidTransition as exc:
-        raise ServiceError(_l("This step is not possible while the issue is %(state)s.", state=issue.state)) from exc
+        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
+                              state=STATE_LABELS[issue.state])) from exc
     return _event(issue, actor, kind, note, previous)
 
 
@@ -333,7 +335,8 @@ def close_with_reason(issue: Issue, leader: User, reason: str) -> None:
     if not reason.strip():
         raise ServiceError(_l("Write why the evidence is accepted."), field="reason")
     if issue.state not in (IssueState.REPORTED, IssueState.UNDER_REVIEW):
-        raise ServiceError(_l("This step is not possible while the issue is %(state)s.", state=issue.state))
+        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
+                              state=STATE_LABELS[issue.state]))
     issue.closed_on = china_today()
     issue.revisit_assignment_id = None
     _move(issue, IssueState.CLOSED, leader, "closed_by_leader", reason)
@@ -342,7 +345,8 @@ def close_with_reason(issue: Issue, leader: User, reason: str) -> None:
 def assign_revisit(issue: Issue, leader: User, inspector_id: int, due: date | None = None) -> Assignment:
     """A leader sends a different inspector back to the window to verify the fix."""
     if issue.state not in (IssueState.REPORTED, IssueState.UNDER_REVIEW):
-        raise ServiceError(_l("This step is not possible while the issue is %(state)s.", state=issue.state))
+        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
+                              state=STATE_LABELS[issue.state]))
     earlier = {o.finding.visit.inspector_id for o in issue.occurrences}
     if inspector_id in earlier:
         raise ServiceError(_l("The re-visit needs a different inspector."), field="inspector_id")
