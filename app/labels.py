@@ -31,5 +31,5 @@ EVENT_LABELS = {
     "closed_by_revisit": _l("Closed out after a re-visit"), "revisit_assigned": _l("Re-visit assigned"),
     "revisit_failed": _l("Re-visit found it again"), "escalated_1": _l("Escalated: supervision (督办)"),
     "escalated_2": _l("Escalated: admonition talk (约谈)"), "escalated_3": _l("Escalated: circular (通报)"),
-    "updated": _l("Details changed"),
+    "updated": _l("Details changed"), "closed": _l("Closed out"),
 }

@@ -220,6 +220,8 @@ def test_item_create_with_materials_then_edit(app, admin) -> None:
      ({"materials-1-name": "本人户口簿"}, "“本人户口簿”重复了"),
      ({"materials-0-abolished": "y"}, "不能既“已取消”又“可共享获取”"),
      ({"promised_days": "0.25"}, "最多一位小数"),
+     ({"promised_days": "sNaN"}, "请输入数字"),
+     ({"statutory_days": "Infinity"}, "请输入数字"),
      ({"unit_code": "nobody"}, "不是有效的选择")],
 )
 def test_item_validation(app, admin, overrides, message) -> None:

@@ -242,3 +242,16 @@ def test_login_attempts_are_rate_limited(app_factory) -> None:
     assert client.post("/login", data={"username": "someone-else", "password": "x"}).status_code == 429
     assert client.get("/login").status_code == 200  # reading the form is never limited
     limiter.reset()
+
+
+def test_api_gets_401_after_the_absolute_cap(seeded) -> None:
+    from tests.test_visit_views import body, put
+
+    client = seeded.test_client()
+    with freeze_time("2026-11-25 00:00:00") as frozen:
+        AuthActions(client).login("inspector1")
+        for _ in range(72):
+            frozen.tick(timedelta(minutes=10))
+            client.get("/visits/")
+        response = put(client, body(seeded))
+        assert response.status_code == 401 and response.is_json

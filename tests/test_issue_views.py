@@ -249,7 +249,7 @@ def test_units_never_learn_who_visited_or_when(seeded) -> None:
             continue
         data = response.get_data()
         text = data.decode("utf-8", "replace")
-        for marker in (MARKER_NAME, MARKER_PHONE, "inspector1", "inspector3", "暗访员"):
+        for marker in (MARKER_NAME, MARKER_PHONE, "inspector1", "inspector3", "暗访员", "复查"):
             if marker.encode() in data:
                 problems.append((path, marker))
         if response.mimetype == "text/html":

@@ -21,13 +21,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import SelectChoice
-from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models import HallKind, Role
 from app.services.geo import CoordinateSystem
 
 REQUIRED = _l("This field is required.")
+
+
+def finite(_form, field) -> None:  # type: ignore[no-untyped-def]
+    """Refuse NaN and infinity before any comparison (sNaN would raise in NumberRange)."""
+    if field.data is not None and not field.data.is_finite():
+        field.data = None
+        raise StopValidation(_l("Enter a number."))
 HALL_KINDS = [
     SelectChoice(HallKind.SERVICE_CENTRE.value, _l("Government service centre (政务服务大厅)")),
     SelectChoice(HallKind.TOWNSHIP.value, _l("Township convenience centre (乡镇便民服务中心)")),
@@ -105,7 +112,8 @@ class ScenarioForm(Form):
 
 class FeeForm(Form):
     name = StringField(_l("Fee"), validators=[Optional(), Length(max=120)])
-    amount_yuan = DecimalField(_l("Amount (yuan)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount_yuan = DecimalField(_l("Amount (yuan)"), places=2,
+                               validators=[Optional(), finite, NumberRange(min=0, max=10**7)])
     remove = BooleanField(_l("Remove"))
 
 
@@ -115,10 +123,10 @@ class ServiceItemForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=120)])
     unit_code = SelectField(_l("Responsible unit"), validators=[DataRequired(REQUIRED)])
     promised_days = DecimalField(_l("Promised time limit (working days)"), places=1,
-                                 validators=[InputRequired(REQUIRED), NumberRange(min=0)],
+                                 validators=[InputRequired(REQUIRED), finite, NumberRange(min=0, max=999)],
                                  description=_l("0 means on the spot (即办件); 0.5 is half a day."))
     statutory_days = DecimalField(_l("Statutory time limit (working days)"), places=1,
-                                  validators=[Optional(), NumberRange(min=0)])
+                                  validators=[Optional(), finite, NumberRange(min=0, max=999)])
     fee_rule = TextAreaField(_l("Fee rule"), validators=[Optional(), Length(max=300)],
                              description=_l("In words; the fees allowed are listed below. No fee listed means free of charge."))
     max_trips = IntegerField(_l("Most trips needed"), default=1,

@@ -81,15 +81,19 @@ def session_expired(now: datetime) -> bool:
     return not isinstance(started, int | float) or now.timestamp() - started >= cap.total_seconds()
 
 
-def enforce_session_rules() -> Response | None:
+def enforce_session_rules() -> Response | tuple[Response, int] | None:
     """Before every request: the absolute cap, then the first-login password change."""
     if not current_user.is_authenticated:
         return None
     if session_expired(utcnow()):
         end_session()
+        if "/api/" in request.path:
+            return unauthorized()
         flash(_l("Your session has ended. Please log in again."), "info")
         return redirect(url_for("auth.login", next=local_path(request.full_path)))
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_EXEMPT:
+        if "/api/" in request.path:
+            return jsonify(error=403, message=str(_l("Please choose your own password before you continue."))), 403
         return redirect(url_for("auth.change_password"))
     return None
 

@@ -62,7 +62,9 @@ def _load(issue_id: int) -> Issue:
 def detail(issue_id: int) -> str:
     """An issue: occurrences, photos, timeline, and the steps open to this user."""
     issue = _load(issue_id)
-    context: dict[str, object] = {"issue": issue, "today": issues.china_today(), "is_unit": current_user.role is Role.UNIT}
+    is_unit = current_user.role is Role.UNIT
+    context: dict[str, object] = {"issue": issue, "today": issues.china_today(), "is_unit": is_unit,
+                                  "events": issues.timeline(issue, for_unit=is_unit)}
     if current_user.role is Role.UNIT:
         context.update(report_form=forms.ReportForm(), explain_form=forms.ExplainForm(),
                        extension_form=forms.ExtensionForm())

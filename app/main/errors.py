@@ -25,11 +25,12 @@ def wants_json() -> bool:
     return "/api/" in request.path
 
 
-def render_error(code: int, title: object = None, message: object = None):  # type: ignore[no-untyped-def]
+def render_error(code: int, title: object = None, message: object = None,  # type: ignore[no-untyped-def]
+                 reason: str = ""):
     """The error page (or JSON error) for ``code``."""
     default_title, default_message = MESSAGES.get(code, MESSAGES[500])
     if wants_json():
-        return jsonify(error=code, message=str(message or default_message)), code
+        return jsonify(error=code, reason=reason, message=str(message or default_message)), code
     return (
         render_template(
             "errors/error.html", code=code, title=title or default_title,
@@ -45,7 +46,7 @@ def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
 
 def handle_csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
     return render_error(
-        400, _l("Page expired"), _l("This form has expired. Go back, reload the page and try again.")
+        400, _l("Page expired"), _l("This form has expired. Go back, reload the page and try again."), reason="csrf"
     )
 
 

@@ -93,10 +93,10 @@ def validate(data: GuideData, item: ServiceItem | None = None) -> list[Problem]:
         problems.append(Problem("unit_code", _l("No active unit has the code %(code)s.", code=data.unit_code)))
     if data.promised_days is None:
         problems.append(Problem("promised_days", _l("Enter the promised time limit in working days.")))
-    elif data.promised_days < 0 or data.promised_days != data.promised_days.quantize(Decimal("0.1")):
+    elif not _sensible_days(data.promised_days):
         problems.append(Problem("promised_days", _l("Working days are 0 or more, with at most one decimal.")))
     if data.statutory_days is not None:
-        if data.statutory_days < 0 or data.statutory_days != data.statutory_days.quantize(Decimal("0.1")):
+        if not _sensible_days(data.statutory_days):
             problems.append(Problem("statutory_days", _l("Working days are 0 or more, with at most one decimal.")))
         elif data.promised_days is not None and data.statutory_days < data.promised_days:
             problems.append(Problem("statutory_days", _l("The statutory limit cannot be shorter than the promised one.")))
@@ -108,13 +108,18 @@ def validate(data: GuideData, item: ServiceItem | None = None) -> list[Problem]:
     problems += _duplicates("scenarios", [s[0] for s in data.scenarios])
     problems += _duplicates("fees", [f[0] for f in data.fees])
     for index, (_name, amount) in enumerate(data.fees):
-        if amount < 0:
+        if not amount.is_finite() or amount < 0 or amount > 10**7:
             problems.append(Problem("fees", _l("Fees cannot be negative."), index))
     for index, material in enumerate(data.materials):
         if material.abolished and material.obtainable_by_sharing:
             problems.append(Problem("materials", _l(
                 "A material is either abolished or obtainable by sharing, not both."), index))
     return problems
+
+
+def _sensible_days(days: Decimal) -> bool:
+    """0 to 999 working days with at most one decimal (no NaN, infinity or 1e40)."""
+    return days.is_finite() and 0 <= days <= 999 and days == days.quantize(Decimal("0.1"))
 
 
 def _duplicates(field_name: str, names: Sequence[str]) -> list[Problem]:
@@ -254,13 +259,11 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
-    from zipfile import BadZipFile
-
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors alike: not a readable file
         raise ImportFailed([RowError(0, "", _l("This is not a readable .xlsx file."))]) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -270,6 +273,10 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
                 raise ImportFailed([RowError(index + 1, "", _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS))])
             rows.append([_cell_text(v) for v in values])
         return rows
+    except ImportFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken sheet inside a valid zip
+        raise ImportFailed([RowError(0, "", _l("This is not a readable .xlsx file."))]) from exc
     finally:
         workbook.close()
 
@@ -297,7 +304,10 @@ def _read_csv(content: bytes) -> list[list[str]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    try:
+        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise ImportFailed([RowError(0, "", _l("This .csv file cannot be read: %(why)s", why=str(exc)))]) from exc
     if len(rows) > MAX_IMPORT_ROWS + 1:
         raise ImportFailed([RowError(MAX_IMPORT_ROWS + 2, "", _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS))])
     return rows
@@ -392,10 +402,13 @@ def _guide_from_cells(code: str, group: dict, label) -> tuple[GuideData | None, 
         if not text:
             return None
         try:
-            return Decimal(text)
+            value = Decimal(text)
         except InvalidOperation:
-            errors.append((label(key), _l("Write a number of working days, e.g. 0.5 or 3.")))
-            return None
+            value = None
+        if value is not None and value.is_finite():
+            return value
+        errors.append((label(key), _l("Write a number of working days, e.g. 0.5 or 3.")))
+        return None
 
     promised, statutory = days("promised_days"), days("statutory_days")
     max_trips = 1

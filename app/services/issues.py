@@ -186,19 +186,22 @@ def _units_for(finding: Finding, visit: Visit) -> tuple[Unit, list[Unit]]:
 
 def _aggregate(finding: Finding, visit: Visit, actor: User, now: datetime) -> Issue:
     hall_id, window_id, category = _key(finding, visit)
-    observed = china_today(visit.submitted_at or now)
+    observed = china_today(visit.arrived_at or visit.submitted_at or now)
     today = china_today(now)
     issue = _find_issue(hall_id, window_id, category, open_only=True)
     if issue is not None:
         recurrence = issue.state is IssueState.REOPENED
         if finding.severity.rank > issue.severity.rank:
             issue.severity = finding.severity
+            # A graver repeat tightens the deadline (never loosens it).
+            issue.deadline = min(issue.deadline, calendar.add_working_days(today, RECTIFICATION_DAYS[issue.severity]))
         _event(issue, actor, "occurrence", finding.title_zh)
     else:
         closed = _find_issue(hall_id, window_id, category, open_only=False)
         if closed is not None and closed.state is IssueState.CLOSED:
             issue, recurrence = closed, True
             issue.closed_on = None
+            issue.extension_days_requested = None
             issue.severity = max(issue.severity, finding.severity, key=lambda s: s.rank)
             issue.deadline = calendar.add_working_days(today, RECTIFICATION_DAYS[issue.severity])
             _move(issue, IssueState.REOPENED, actor, "reopened", finding.title_zh)
@@ -227,13 +230,15 @@ def _judge_revisit(visit: Visit, confirmed: list[Finding], leader: User) -> None
         if issue.state is not IssueState.UNDER_REVIEW:
             continue
         again = [f for f in confirmed if f.category is issue.category
-                 and (issue.window_id is None or (not f.hall_level and visit.window_id == issue.window_id))]
+                 and (f.hall_level if issue.window_id is None
+                      else (not f.hall_level and visit.window_id == issue.window_id))]
         issue.revisit_assignment_id = None
         if again:
             issue.rework_count += 1
             _move(issue, IssueState.IN_PROGRESS, leader, "revisit_failed", again[0].title_zh)
         else:
             issue.closed_on = china_today()
+            issue.extension_days_requested = None
             _move(issue, IssueState.CLOSED, leader, "closed_by_revisit")
 
 
@@ -309,7 +314,7 @@ def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
 def decide_extension(issue: Issue, leader: User, accept: bool, note: str = "") -> None:
     """Accept (the deadline moves by the requested working days) or refuse an extension."""
     days = issue.extension_days_requested
-    if not days:
+    if not days or not issue.is_open:
         raise ServiceError(_l("No extension was asked for."))
     issue.extension_days_requested = None
     if accept:
@@ -327,6 +332,7 @@ def send_back(issue: Issue, leader: User, note: str) -> None:
     if not note.strip():
         raise ServiceError(_l("Say what is still wrong."), field="note")
     issue.rework_count += 1
+    issue.revisit_assignment_id = None  # a re-visit assigned before no longer decides
     _move(issue, IssueState.IN_PROGRESS, leader, "sent_back", note)
 
 
@@ -339,6 +345,7 @@ def close_with_reason(issue: Issue, leader: User, reason: str) -> None:
                               state=STATE_LABELS[issue.state]))
     issue.closed_on = china_today()
     issue.revisit_assignment_id = None
+    issue.extension_days_requested = None
     _move(issue, IssueState.CLOSED, leader, "closed_by_leader", reason)
 
 
@@ -480,6 +487,19 @@ def unit_todo(unit_id: int, today: date) -> Todo:
     mine = for_unit(unit_id)
     waiting = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
     return Todo(issues_to_answer=sum(1 for i in mine if i.state in waiting), due=tuple(due_soon(mine, today)))
+
+
+#: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
+UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned"})
+UNIT_EVENT_AS = {"revisit_failed": "sent_back", "closed_by_revisit": "closed"}
+
+
+def timeline(issue: Issue, for_unit: bool) -> list[tuple[IssueEvent, str]]:
+    """The issue's events with the label to show; a unit never learns of a re-visit."""
+    if not for_unit:
+        return [(event, event.kind) for event in issue.events]
+    return [(event, UNIT_EVENT_AS.get(event.kind, event.kind)) for event in issue.events
+            if event.kind not in UNIT_HIDDEN_EVENTS]
 
 
 def visible_evidence(evidence_uuid: str, viewer: User) -> Evidence | None:

@@ -475,7 +475,7 @@ def _coerce(question: Question, value: Any) -> Any:
             raise bad
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise bad from None
         if number != number or number in (float("inf"), float("-inf")):
             raise bad

@@ -89,12 +89,35 @@ class VisitPayload:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+MAX_ID = 2**31 - 1
+YEARS = (2000, 2100)
+
+
 def _optional_int(value: Any, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    text = str(value)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not (text.isascii() and text.isdigit()) \
+            or len(text) > 10 or int(text) > MAX_ID:
         raise ServiceError(f"{name} must be a number", field=name)
-    return int(value)
+    return int(text)
+
+
+def _time(value: Any, what: str, field: str) -> datetime:
+    """An ISO 8601 time with a zone, in a sensible year (else ServiceError, never a 500)."""
+    try:
+        stamp = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ServiceError(f"{what} is not an ISO 8601 time", field=field) from None
+    if stamp.tzinfo is None:
+        raise ServiceError(f"{what} has no time zone", field=field)
+    try:
+        utc = stamp.astimezone(UTC)
+    except OverflowError:
+        raise ServiceError(f"{what} is out of range", field=field) from None
+    if not YEARS[0] <= utc.year <= YEARS[1]:
+        raise ServiceError(f"{what} is out of range", field=field)
+    return stamp
 
 
 def _object(data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -112,18 +135,11 @@ def _position(raw: Mapping[str, Any]) -> tuple[float, float, float | None, datet
     try:
         lat, lon = float(raw["latitude"]), float(raw["longitude"])
         accuracy = None if raw.get("accuracy") in (None, "") else float(raw["accuracy"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise ServiceError("position needs latitude and longitude numbers", field="position") from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (accuracy is not None and not 0 <= accuracy < 1e7):
         raise ServiceError("position out of range", field="position")
-    at = None
-    if raw.get("at"):
-        try:
-            at = datetime.fromisoformat(str(raw["at"]))
-        except ValueError:
-            raise ServiceError("position.at is not an ISO 8601 time", field="position") from None
-        if at.tzinfo is None:
-            raise ServiceError("position.at has no time zone", field="position")
+    at = _time(raw["at"], "position.at", "position") if raw.get("at") else None
     return lat, lon, accuracy, at
 
 
@@ -145,13 +161,7 @@ def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
     for name, value in raw_marks.items():
         if value in (None, ""):
             continue
-        try:
-            stamp = datetime.fromisoformat(str(value))
-        except ValueError:
-            raise ServiceError(f"mark {name} is not an ISO 8601 time", field="marks") from None
-        if stamp.tzinfo is None:
-            raise ServiceError(f"mark {name} has no time zone", field="marks")
-        marks[name] = stamp
+        marks[name] = _time(value, f"mark {name}", "marks")
     answers = _object(data, "answers")
     materials = _object(data, "materials")
     ticked = materials.get("ticked") or []
@@ -193,7 +203,7 @@ def classify_materials(
     for material_id in ticked_ids:
         material = by_id.get(material_id)
         if material is None:
-            raise ServiceError("a ticked material is not in this service item's guide", field="materials")
+            continue  # the guide changed since the phone loaded it: keep the draft saveable
         seen.add(material.id)
         result.append((material.name, kind_of(material), material.id))
     for name in extra_names:
@@ -209,7 +219,11 @@ def classify_materials(
 
 def find(visit_uuid: str, inspector: User) -> Visit | None:
     """The inspector's own visit with this UUID (None for anyone else's)."""
-    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == visit_uuid.lower()))
+    try:
+        canonical = str(uuid_module.UUID(visit_uuid))
+    except ValueError:
+        return None
+    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == canonical))
     if visit is None or visit.inspector_id != inspector.id:
         return None
     return visit
@@ -219,6 +233,8 @@ def _check_target(inspector: User, payload: VisitPayload) -> tuple[Window, Servi
     window = db.session.get(Window, payload.window_id)
     if window is None or not window.active or not window.hall.active:
         raise ServiceError(_l("Choose an active window."), field="window_id")
+    if inspector.unit_id is not None and window.unit_id == inspector.unit_id:
+        raise ServiceError(_l("An inspector never visits a window of their own unit."), field="window_id")
     item = None
     if payload.service_item_id is not None:
         item = db.session.get(ServiceItem, payload.service_item_id)
@@ -228,7 +244,7 @@ def _check_target(inspector: User, payload: VisitPayload) -> tuple[Window, Servi
     if payload.assignment_id is not None:
         assignment = db.session.get(Assignment, payload.assignment_id)
         if (assignment is None or assignment.inspector_id != inspector.id
-                or assignment.window_id != window.id):
+                or assignment.window_id != window.id or assignment.state is not AssignmentState.OPEN):
             raise ServiceError(_l("This assignment is not yours."), field="assignment_id")
     return window, item, assignment
 
@@ -339,16 +355,18 @@ def submit(inspector: User, payload: VisitPayload, now: datetime | None = None) 
     return visit, False
 
 
-def discard(inspector: User, visit_uuid: str) -> bool:
-    """Delete a never-submitted draft; True if a row was deleted."""
+def discard(inspector: User, visit_uuid: str) -> list[str] | None:
+    """Delete a never-submitted draft; returns its photo files to delete after the commit
+    (None when there was no such draft)."""
     visit = find(visit_uuid, inspector)
     if visit is None:
-        return False
+        return None
     if visit.state is not VisitState.DRAFT:
         raise VisitConflict(_l("Only drafts that were never submitted can be discarded."))
+    keys = [key for photo in visit.photos for key in photo.keys]
     db.session.delete(visit)
     db.session.flush()
-    return True
+    return keys
 
 
 # --- Lists for the inspector's home ----------------------------------------------------------------
@@ -419,11 +437,15 @@ def assign(data: AssignmentData, *, actor: User) -> Assignment:
 
 
 def cancel_assignment(assignment: Assignment, *, actor: User) -> None:
-    """Withdraw an open assignment."""
+    """Withdraw an open assignment (a re-visit it was for no longer decides its issue)."""
+    from app.models import Issue
+
     try:
         assignment.cancel()
     except ValueError as exc:
         raise ServiceError(_l("Only open assignments can be cancelled.")) from exc
+    for issue in db.session.scalars(sa.select(Issue).where(Issue.revisit_assignment_id == assignment.id)):
+        issue.revisit_assignment_id = None
     audit.record("assignment.cancel", actor=actor, object_type="assignment", object_id=assignment.id)
 
 

@@ -128,10 +128,13 @@ def view(visit_uuid: str) -> str:
 def discard(visit_uuid: str) -> Response:
     """Throw away a draft that was never submitted (the phone forgets it too)."""
     try:
-        visits.discard(current_user, visit_uuid)
+        keys = visits.discard(current_user, visit_uuid)
     except ServiceError:
         abort(409)
     db.session.commit()
+    storage = current_app.extensions["ruwo_storage"]
+    for key in keys or []:
+        storage.delete(key)
     return redirect(url_for("visits.index", discarded=visit_uuid))
 
 
@@ -154,7 +157,13 @@ def api_session() -> Response:
 def api_save(visit_uuid: str) -> tuple[Response, int]:
     """Autosave: create or update the draft from the phone's copy."""
     try:
-        visit = visits.save_draft(current_user, visits.parse_payload(visit_uuid, request.get_json(silent=True)))
+        payload = visits.parse_payload(visit_uuid, request.get_json(silent=True))
+        try:
+            visit = visits.save_draft(current_user, payload)
+        except sa.exc.IntegrityError:
+            # Another request created this UUID's draft a moment ago: update that one.
+            db.session.rollback()
+            visit = visits.save_draft(current_user, payload)
     except visits.VisitNotFound as exc:
         return _json_error(exc, 404)
     except visits.VisitConflict as exc:

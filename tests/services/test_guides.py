@@ -187,3 +187,18 @@ def test_cli_import(app, runner, units, tmp_path) -> None:
     result = runner.invoke(args=["import-guides", str(bad)])
     assert result.exit_code == 1
     assert "row 2, column 实施单位代码" in result.output
+
+
+@pytest.mark.parametrize("days", ["Infinity", "NaN", "sNaN", "1e40"])
+def test_non_finite_days_are_refused_not_crashing(units, days) -> None:
+    rows = [["mk-x", "事项", "market", days, "", "", "", "", "申请书", "", "", ""]]
+    assert (2, "承诺时限") in errors_of(csv_bytes(rows))
+
+
+def test_broken_xlsx_inside_a_zip(units) -> None:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<not xml")
+    assert errors_of(buffer.getvalue(), "g.xlsx") == [(0, "")]

@@ -108,8 +108,8 @@ def test_classify_materials() -> None:
     result = visits.classify_materials(guide, [1, 3], ["身份证复印件", "房东户口本", "公司章程"])
     assert result == [("公司章程", MaterialKind.IN_GUIDE, 1), ("企业名称预先核准通知书", MaterialKind.ABOLISHED, 3),
                       ("身份证复印件", MaterialKind.SHARED, 2), ("房东户口本", MaterialKind.EXTRA, None)]
-    with pytest.raises(ServiceError):
-        visits.classify_materials(guide, [99], [])
+    # A ticked material removed from the guide meanwhile is dropped, so the draft still saves.
+    assert visits.classify_materials(guide, [99, 1], []) == [("公司章程", MaterialKind.IN_GUIDE, 1)]
 
 
 # --- Drafts and submit ----------------------------------------------------------------------------
@@ -191,8 +191,8 @@ def test_returned_visit_can_be_edited_and_resubmitted(county) -> None:
 def test_discard(county) -> None:
     inspector = user("inspector1")
     visits.save_draft(inspector, payload())
-    assert visits.discard(inspector, UUID)
-    assert not visits.discard(inspector, UUID)
+    assert visits.discard(inspector, UUID) == []  # no photo files to remove
+    assert visits.discard(inspector, UUID) is None
     visits.submit(inspector, payload())
     with pytest.raises(visits.VisitConflict):
         visits.discard(inspector, UUID)
@@ -264,3 +264,26 @@ def test_assignment_of_someone_else_is_refused(county) -> None:
     with pytest.raises(ServiceError):
         visits.save_draft(user("inspector3"), payload(assignment_id=assignment.id))
     assert db.session.get(Assignment, assignment.id).state == AssignmentState.OPEN
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"window_id": "²"}, {"window_id": 10**30}, {"window_id": 1, "marks": {"arrived": "0001-01-01T00:00:00+01:00"}},
+     {"window_id": 1, "position": {"latitude": 10**400, "longitude": 1}},
+     {"window_id": 1, "position": {"latitude": 25, "longitude": 115, "at": "9999-12-31T23:59:00-05:00"}}],
+)
+def test_hostile_payloads_are_400_not_500(data) -> None:
+    with pytest.raises(ServiceError):
+        visits.parse_payload(UUID, data)
+
+
+def test_huge_numbers_in_answers_are_refused(county) -> None:
+    with pytest.raises(ServiceError):
+        visits.save_draft(user("inspector1"), payload(answers={"people_ahead": 10**400}))
+
+
+def test_an_inspector_cannot_start_a_visit_at_their_own_units_window(county) -> None:
+    inspector = user("inspector2")  # home unit: water
+    water = db.session.scalar(sa.select(Window).where(Window.name == "用水报装窗口"))
+    with pytest.raises(ServiceError, match="本单位"):
+        visits.save_draft(inspector, visits.parse_payload(UUID, {"window_id": water.id}))

@@ -51,6 +51,9 @@
     var tiles = {};
 
     function count() { return Object.keys(tiles).length; }
+    visit.pendingPhotos = function () {
+      return Object.keys(tiles).filter(function (k) { return tiles[k].dataset.pending; }).length;
+    };
 
     function tile(uuid, question, src) {
       var list = $("[data-photo-list='" + question + "']") || $("[data-photo-list]");
@@ -83,7 +86,8 @@
       bar.hidden = false;
       error.hidden = true;
       $("[data-photo-retry]", li).hidden = true;
-      return visit.sync().then(function () {
+      return visit.sync().then(function (saved) {
+        if (!saved) { failed(item); return; }
         var form = new FormData();
         form.append("file", item.blob, item.name);
         form.append("photo_uuid", item.uuid);
@@ -97,7 +101,7 @@
         xhr.onload = function () {
           var data = {};
           try { data = JSON.parse(xhr.responseText); } catch (e) { /* keep {} */ }
-          if (xhr.status === 200 || xhr.status === 201) {
+          if ((xhr.status === 200 || xhr.status === 201) && data.uuid === item.uuid) {
             delete li.dataset.pending;
             bar.hidden = true;
             URL.revokeObjectURL($("img", li).src);
@@ -106,6 +110,9 @@
           } else if (xhr.status === 401) {
             visit.say("login");
             failed(item);
+          } else if (xhr.status === 400 && data.reason === "csrf" && !item.retried) {
+            item.retried = true;  // a stale token (a new login elsewhere): fetch one and send again
+            visit.refresh().then(function () { upload(item); }, function () { visit.say("login"); failed(item); });
           } else if (xhr.status === 400 && data.message) {
             error.textContent = data.message;  // refused for good: not a photo, too large...
             error.hidden = false;

@@ -176,7 +176,7 @@
           return true;
         }
         if (r.status === 401) { say("login"); return false; }
-        if (r.status === 409) { say("submitted"); return false; }
+        if (r.status === 409) { say("submitted"); return "submitted"; }
         if (r.status === 400 && !retried) {
           return freshToken().then(function () { return sync(true); }, function () { say("login"); return false; });
         }
@@ -267,7 +267,11 @@
       showPosition();
     }
 
-    window.RuwoVisit = { sync: sync, say: say, page: page, newUuid: newUuid, csrf: function () { return csrf; } };
+    window.RuwoVisit = {
+      sync: sync, say: say, page: page, newUuid: newUuid, refresh: freshToken,
+      csrf: function () { return csrf; },
+      pendingPhotos: function () { return 0; }  // photo.js replaces it on the checklist
+    };
 
     /* Checklist page. */
     var form = $("#checklist");
@@ -389,11 +393,14 @@
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
         var button = $("[data-submit]", form);
+        if (window.RuwoVisit.pendingPhotos() > 0) { say("photos"); return; }
         button.disabled = true;
         collect();
         changed();
         clearTimeout(timer);
         sync().then(function (saved) {
+          // "submitted": an earlier submit arrived but its answer was lost; the same submit
+          // again is answered with the same visit.
           if (!saved) { button.disabled = false; return null; }
           return send(page.urls.submit, "POST").then(function (r) {
             return r.json().catch(function () { return {}; }).then(function (data) {
