@@ -205,6 +205,7 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
     visit = visits.find(visit_uuid, inspector)
     if visit is None:
         raise visits.VisitNotFound("no such visit")
+    db.session.refresh(visit, with_for_update=True)  # count the photos under a lock (PostgreSQL)
     existing = db.session.scalar(sa.select(Photo).where(Photo.uuid == upload.photo_uuid))
     if existing is not None:
         if existing.visit_id != visit.id:

@@ -217,6 +217,12 @@ def classify_materials(
     return result
 
 
+def _locked(canonical_uuid: str) -> Visit | None:
+    """The visit row, locked for this transaction on PostgreSQL (SQLite's writes are serial
+    already, BEGIN IMMEDIATE), so an autosave cannot change a visit a submit is sealing."""
+    return db.session.scalar(sa.select(Visit).where(Visit.uuid == canonical_uuid).with_for_update())
+
+
 def find(visit_uuid: str, inspector: User) -> Visit | None:
     """The inspector's own visit with this UUID (None for anyone else's)."""
     try:
@@ -251,7 +257,7 @@ def _check_target(inspector: User, payload: VisitPayload) -> tuple[Window, Servi
 
 def save_draft(inspector: User, payload: VisitPayload) -> Visit:
     """Create or update the inspector's draft from the phone's payload (autosave)."""
-    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == payload.uuid))
+    visit = _locked(payload.uuid)
     if visit is not None and visit.inspector_id != inspector.id:
         raise VisitNotFound("no such visit")
     if visit is not None and not visit.editable:
@@ -331,7 +337,7 @@ def mark_problems(marks: Mapping[str, datetime]) -> list[str]:
 def submit(inspector: User, payload: VisitPayload, now: datetime | None = None) -> tuple[Visit, bool]:
     """Submit the visit; returns (visit, True) when this exact submit had already been made."""
     now = now or utcnow()
-    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == payload.uuid))
+    visit = _locked(payload.uuid)
     if visit is not None and visit.inspector_id != inspector.id:
         raise VisitNotFound("no such visit")
     if visit is not None and not visit.editable:
