@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -12,8 +12,6 @@ from app.models import Role
 
 def template_context() -> dict[str, object]:
     """What the base layout needs: the language menu and the role names for navigation."""
-    from flask import current_app
-
     locale = str(get_locale())
     return {
         "languages": current_app.config["LANGUAGES"],

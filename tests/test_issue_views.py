@@ -35,7 +35,7 @@ def loop(seeded):
     """inspector1 submits a visit with a poor attitude and an extra material; leader approves."""
     inspector = client_for(seeded, "inspector1")
     put(inspector, body(seeded))
-    inspector.post(f"/visits/api/visits/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/photos", content_type="multipart/form-data",
+    inspector.post("/visits/api/visits/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/photos", content_type="multipart/form-data",
                    data={"file": (io.BytesIO(encoded("JPEG")), "p.jpg"),
                          "photo_uuid": "6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "question_key": "summary_photo"})
     visit_id = submit_visit(seeded, inspector, attitude_score=1)
@@ -72,7 +72,7 @@ def test_leader_dismisses_regrades_adds_and_returns(seeded, loop) -> None:
     assert response.status_code == 302
     home = loop["inspector"].get("/visits/").get_data(as_text=True)
     assert "条暗访记录被退回修改" in home
-    checklist = loop["inspector"].get(f"/visits/v/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/checklist").get_data(as_text=True)
+    checklist = loop["inspector"].get("/visits/v/0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c/checklist").get_data(as_text=True)
     assert "请补充等候人数" in checklist
 
 

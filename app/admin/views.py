@@ -6,6 +6,7 @@ Reading the catalogue is in app/catalogue (leaders may read it too).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from app.auth.session import hasher, local_path
 from app.extensions import db
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import accounts, audit, catalogue, guides
+from app.services import accounts, audit, calendar, catalogue, guides
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
 
@@ -365,8 +366,6 @@ def audit_log() -> str:
 @admin_only
 def calendar_days() -> str | Response:
     """Days the State Council announced for a year the holiday package does not know (调休)."""
-    from app.services import calendar
-
     year = request.args.get("year", type=int) or utcnow().year + 1
     form = forms.CalendarDayForm()
     if form.validate_on_submit():
@@ -382,12 +381,8 @@ def calendar_days() -> str | Response:
 @admin_only
 def calendar_remove(day: str) -> Response:
     """Forget an announced day."""
-    from datetime import date as date_type
-
-    from app.services import calendar
-
     try:
-        when = date_type.fromisoformat(day)
+        when = date.fromisoformat(day)
     except ValueError:
         abort(404)
     calendar.remove_day(when)

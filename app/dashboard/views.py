@@ -88,14 +88,19 @@ def visit_detail(visit_id: int) -> str:
         abort(404)
     template = surveys.stored_template(visit.survey_version)
     answers = visit.answers_dict()
-    manual = ManualFindingForm()
-    manual.category.choices = choices([(c.value, CATEGORY_LABELS[c]) for c in Category])
-    manual.severity.choices = choices([(s.value, SEVERITY_LABELS[s]) for s in Severity])
+    manual = _manual_form()
     return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
                            shown={q.key for q in surveys.visible(template, answers)},
                            marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
                            findings=findings.of_visit(visit), manual_form=manual,
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity])
+
+
+def _manual_form() -> ManualFindingForm:
+    form = ManualFindingForm()
+    form.category.choices = choices([(c.value, CATEGORY_LABELS[c]) for c in Category])
+    form.severity.choices = choices([(s.value, SEVERITY_LABELS[s]) for s in Severity])
+    return form
 
 
 def _review_step(visit_id: int, action) -> Response:  # type: ignore[no-untyped-def]
@@ -163,9 +168,7 @@ def finding_action(visit_id: int, finding_id: int, action: str) -> Response:
 @leader_only
 def add_finding(visit_id: int) -> Response:
     """Add a finding no rule made."""
-    form = ManualFindingForm()
-    form.category.choices = choices([(c.value, CATEGORY_LABELS[c]) for c in Category])
-    form.severity.choices = choices([(s.value, SEVERITY_LABELS[s]) for s in Severity])
+    form = _manual_form()
 
     def act(visit: Visit) -> None:
         if not form.validate_on_submit():

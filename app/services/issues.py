@@ -11,6 +11,7 @@ import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -53,8 +54,6 @@ ESCALATION_MAX = 3
 
 def china_today(now: datetime | None = None) -> date:
     """Today's date in China (deadlines and overdue are counted in China's days)."""
-    from zoneinfo import ZoneInfo
-
     return (now or utcnow()).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 

@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from app.extensions import db
-from app.models import Photo, User, Visit
+from app.models import Photo, Role, User, Visit
 from app.services import visits
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
@@ -249,8 +249,6 @@ def remove_photo(inspector: User, visit_uuid: str, photo_uuid: str) -> list[str]
 
 def visible_photo(photo_uuid: str, viewer: User) -> Photo | None:
     """The photo if ``viewer`` may see it, else None (the view answers 404 either way)."""
-    from app.models import Role
-
     photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == photo_uuid.lower()))
     if photo is None:
         return None

@@ -19,7 +19,9 @@ from typing import Annotated, Any, Literal
 import click
 import sqlalchemy as sa
 import yaml
+from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from app.extensions import db
@@ -383,8 +385,6 @@ def init_app(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def registry() -> Registry:
-    from flask import current_app
-
     return current_app.extensions["ruwo_surveys"]
 
 
@@ -489,8 +489,6 @@ def _coerce(question: Question, value: Any) -> Any:
 
 def problems(template: Template, answers: Mapping[str, Any]) -> dict[str, str]:
     """Validation of cleaned answers: required questions, ranges, lengths (key -> message)."""
-    from flask_babel import gettext as _
-
     found: dict[str, str] = {}
     for question in visible(template, answers):
         value = answers.get(question.key)

@@ -26,6 +26,7 @@ from app.models import (
     MARKS,
     Assignment,
     AssignmentState,
+    Issue,
     MaterialKind,
     RequiredMaterial,
     Role,
@@ -444,8 +445,6 @@ def assign(data: AssignmentData, *, actor: User) -> Assignment:
 
 def cancel_assignment(assignment: Assignment, *, actor: User) -> None:
     """Withdraw an open assignment (a re-visit it was for no longer decides its issue)."""
-    from app.models import Issue
-
     try:
         assignment.cancel()
     except ValueError as exc:

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.extensions import db
 from app.models import AuditLog, Role, Unit, User
 from app.models.base import utcnow
 from app.services import accounts
