@@ -73,7 +73,7 @@ def register_extensions(app: Flask) -> None:
         strict_transport_security_max_age=31536000,
         strict_transport_security_include_subdomains=True,
         frame_options="DENY",
-        referrer_policy="no-referrer",
+        referrer_policy="same-origin",
         content_security_policy={
             "default-src": "'self'",
             "img-src": "'self' blob:",

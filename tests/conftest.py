@@ -21,6 +21,10 @@ from config import TestingConfig
 
 PASSWORD = "Ruwo-test-2026"
 PG_URL_ENV = "RUWO_TEST_DATABASE_URL"
+#: Which database the suite runs on: "sqlite" (the default) or "postgresql" (the server at
+#: RUWO_TEST_DATABASE_URL). `.ci/run` runs the suite once with each.
+BACKEND_ENV = "RUWO_TEST_BACKEND"
+BACKENDS = ("sqlite", "postgresql")
 
 
 def require(condition: bool, reason: str) -> None:
@@ -37,10 +41,18 @@ def config_for(url: str, **overrides: object) -> type[TestingConfig]:
     return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **overrides})
 
 
-@pytest.fixture(params=["sqlite"])
+def suite_backend() -> str:
+    """The database this run of the suite uses (RUWO_TEST_BACKEND, default sqlite)."""
+    name = os.environ.get(BACKEND_ENV, "sqlite") or "sqlite"
+    if name not in BACKENDS:
+        raise pytest.UsageError(f"{BACKEND_ENV} must be one of {', '.join(BACKENDS)}, not {name!r}")
+    return name
+
+
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """Which database a test runs on; parametrise indirectly to add "postgresql"."""
-    return request.param
+    """Which database a test runs on: the suite's, unless a test parametrises it indirectly."""
+    return getattr(request, "param", None) or suite_backend()
 
 
 @pytest.fixture

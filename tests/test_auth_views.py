@@ -226,6 +226,28 @@ def test_login_with_csrf_token_works(csrf_app) -> None:
     assert response.status_code == 302
 
 
+def test_https_form_posts_need_a_same_origin_referer(csrf_app) -> None:
+    """Over HTTPS Flask-WTF also checks the Referer: the app's Referrer-Policy must let it through."""
+    from app.services import accounts
+    from app.services.passwords import hasher_from_config
+
+    with csrf_app.app_context():
+        accounts.create_user(accounts.NewUser("zhang", Role.LEADER, PASSWORD, must_change_password=False),
+                             hasher_from_config(csrf_app.config))
+        db.session.commit()
+    base = "https://ruwo.example.gov.cn"
+    client = csrf_app.test_client()
+    page = client.get("/login", base_url=base)
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    data = {"username": "zhang", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))}
+    no_referer = client.post("/login", data=data, base_url=base)
+    assert no_referer.status_code == 400 and "表单已过期" in no_referer.get_data(as_text=True)
+    other_site = client.post("/login", data=data, base_url=base, headers={"Referer": "https://evil.example/"})
+    assert other_site.status_code == 400
+    same_site = client.post("/login", data=data, base_url=base, headers={"Referer": base + "/login"})
+    assert same_site.status_code == 302
+
+
 def test_login_attempts_are_rate_limited(app_factory) -> None:
     from app.extensions import limiter
 

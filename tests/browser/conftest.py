@@ -19,6 +19,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
+def app(app_factory):
+    """Browsers post real forms: CSRF protection is on, as deployed."""
+    return app_factory(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
 def live_server(seeded) -> Iterator[str]:
     """The seeded app served on a free loopback port in a thread."""
     server = make_server("127.0.0.1", 0, seeded, threaded=True)

@@ -28,6 +28,11 @@ def fill_and_submit(page, attitude: str) -> None:
     page.get_by_role("button", name="到达").tap()
     page.get_by_role("link", name="清单 ›").tap()
     page.wait_for_url(lambda url: "/checklist" in url)
+    answer_and_submit(page, attitude)
+
+
+def answer_and_submit(page, attitude: str) -> None:
+    """On the open checklist: answer every question (no extra material) and submit."""
 
     def answer(question: str, option: str) -> None:
         page.locator(f"[data-q='{question}']").get_by_text(option, exact=True).tap()
