@@ -23,7 +23,7 @@ def create_app(
     ``environ`` defaults to ``os.environ``; ``RUWO_CONFIG`` there picks the class when none
     is given (development, testing, production) and ``RUWO_INSTANCE_PATH`` the instance folder.
     """
-    from app import hooks, settings
+    from app import args, hooks, settings
 
     environ = os.environ if environ is None else environ
     if config_class is None:
@@ -38,6 +38,7 @@ def create_app(
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     register_extensions(app)
+    args.init_app(app)  # before the blueprints: their <int:…> rules use its converter
     register_blueprints(app)
     register_errorhandlers(app)
     hooks.register(app)

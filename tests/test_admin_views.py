@@ -61,7 +61,7 @@ def test_unit_create_edit_deactivate(app, admin) -> None:
 )
 def test_unit_validation_messages(admin, data, message) -> None:
     response = admin.post("/admin/units/new", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: the form again, with why
     assert message in text(response)
 
 
@@ -123,7 +123,7 @@ def test_hall_position_from_baidu(app, admin) -> None:
 )
 def test_hall_validation(app, admin, overrides, message) -> None:
     response = admin.post("/admin/halls/new", data=hall_data(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: the form again, with why
     assert message in text(response)
     with app.app_context():
         assert one(Hall, name="龙布镇便民服务中心") is None
@@ -226,7 +226,7 @@ def test_item_create_with_materials_then_edit(app, admin) -> None:
 )
 def test_item_validation(app, admin, overrides, message) -> None:
     response = admin.post("/admin/items/new", data=item_data(**overrides))
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: the form again, with why
     assert message in text(response)
     with app.app_context():
         assert one(ServiceItem, code="civil-marriage") is None
@@ -255,10 +255,12 @@ def upload(client, content: str, name: str = "guides.csv"):
 def test_import_page_good_bad_and_reimport(app, admin) -> None:
     good = HEADER + "civil-adoption,收养登记,approval,20,30,收养登记申请书\ncivil-adoption,,,,,收养人身份证件\n"
     response = upload(admin, good)
+    assert response.status_code == 200
     assert "导入完成：新增 1 个，更新 0 个" in text(response)
     bad = HEADER + "civil-adoption,收养登记,approval,20,30,收养登记申请书\nnew-item,新事项,nounit,1,,申请书\n"
     response = upload(admin, bad)
     body = text(response)
+    assert response.status_code == 422  # refused: the page again, with each bad cell
     assert "未导入任何内容" in body
     assert "<td>3</td><td>实施单位代码</td>" in body
     with app.app_context():
@@ -275,9 +277,25 @@ def test_import_page_good_bad_and_reimport(app, admin) -> None:
 
 def test_import_page_refuses_other_files(admin) -> None:
     response = upload(admin, "%PDF-1.4", "guides.pdf")
-    assert "请上传 .xlsx 或 .csv 文件" in text(response)
+    assert response.status_code == 422 and "请上传 .xlsx 或 .csv 文件" in text(response)
     response = admin.post("/admin/items/import", data={}, content_type="multipart/form-data")
-    assert "请选择文件" in text(response)
+    assert response.status_code == 422 and "请选择文件" in text(response)
+
+
+def test_import_larger_than_the_app_accepts_is_413(app_factory) -> None:
+    application = app_factory(MAX_CONTENT_LENGTH=1024)
+    with application.app_context():
+        db.session.add(User(username="root", role=Role.ADMIN, password_hash=hasher_from_config(
+            application.config).hash("Ruwo-test-2026")))
+        db.session.commit()
+    client = application.test_client()
+    AuthActions(client).login("root")
+    response = client.post("/admin/items/import", content_type="multipart/form-data",
+                           headers={"Referer": "http://localhost/admin/items/import"},
+                           data={"file": (io.BytesIO(HEADER.encode() * 100), "guides.csv")})
+    assert response.status_code == 413
+    page = text(response)
+    assert "超过了系统允许的大小" in page and 'href="http://localhost/admin/items/import"' in page
 
 
 # --- Accounts -----------------------------------------------------------------------------------
@@ -307,7 +325,7 @@ def test_create_account_validation(admin, data, message) -> None:
     base = {"username": "liu.sen", "display_name": "", "role": "leader", "unit_code": "",
             "password": "Kfz-8429-rwq", "confirm": "Kfz-8429-rwq"}
     response = admin.post("/admin/users/new", data={**base, **data})
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused: the form again, with why
     assert message in text(response)
 
 

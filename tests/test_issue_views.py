@@ -86,6 +86,14 @@ def approve(loop) -> None:
     assert loop["leader"].post(f"/dashboard/visits/{loop['visit_id']}/approve").status_code == 302
 
 
+def test_a_refused_review_step_shows_the_review_page_again(seeded, loop) -> None:
+    approve(loop)
+    again = loop["leader"].post(f"/dashboard/visits/{loop['visit_id']}/approve")
+    assert again.status_code == 422
+    page = again.get_data(as_text=True)
+    assert 'class="flash flash-error"' in page and "服务态度差" in page
+
+
 def test_unit_reports_with_evidence_and_leader_closes(seeded, loop) -> None:
     approve(loop)
     unit = client_for(seeded, "unit-market")
@@ -106,6 +114,48 @@ def test_unit_reports_with_evidence_and_leader_closes(seeded, loop) -> None:
     with seeded.app_context():
         assert db.session.get(Issue, issue_id).state == IssueState.CLOSED
     assert "根据佐证材料销号" in unit.get(f"/issues/{issue_id}").get_data(as_text=True)
+
+
+def test_refused_evidence_shows_the_page_again_with_why_and_keeps_nothing(seeded, loop) -> None:
+    approve(loop)
+    unit = client_for(seeded, "unit-market")
+    uploads = seeded.extensions["ruwo_storage"].root
+    with seeded.app_context():
+        issue_id = db.session.scalar(sa.select(Issue.id).where(Issue.title == "服务态度差"))
+        events = len(db.session.get(Issue, issue_id).events)
+    files_before = sorted(p for p in uploads.rglob("*") if p.is_file())
+    response = unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={
+        "measures": "约谈窗口人员并培训", "evidence": (io.BytesIO(b"%PDF-1.4 not a photo"), "培训.jpg")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "这个文件不是照片" in page  # the reason, in Chinese
+    assert "约谈窗口人员并培训" in page  # what the unit typed is still there
+    assert 'name="evidence"' in page
+    missing = unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={"measures": " "})
+    assert missing.status_code == 422 and "此项必填" in missing.get_data(as_text=True)
+    with seeded.app_context():
+        issue = db.session.get(Issue, issue_id)
+        assert issue.state == IssueState.ASSIGNED and len(issue.events) == events
+    assert sorted(p for p in uploads.rglob("*") if p.is_file()) == files_before
+
+
+def test_evidence_larger_than_the_app_accepts_is_413(app_factory) -> None:
+    from tests.conftest import PASSWORD
+
+    application = app_factory(MAX_CONTENT_LENGTH=2048)
+    with application.app_context():
+        from app.services import demo
+        from app.services.passwords import hasher_from_config
+
+        demo.seed(PASSWORD, hasher_from_config(application.config), reset_passwords=False)
+        db.session.commit()
+    unit = client_for(application, "unit-market")
+    response = unit.post("/issues/1/report", content_type="multipart/form-data",
+                         headers={"Referer": "http://localhost/issues/1"},
+                         data={"measures": "x", "evidence": (io.BytesIO(b"\xff" * 4096), "big.jpg")})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "超过了系统允许的大小" in page and 'href="http://localhost/issues/1"' in page
 
 
 def test_unit_cannot_see_another_units_issue(seeded, loop) -> None:

@@ -12,6 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -21,6 +22,7 @@ from app.admin import forms
 from app.formtools import attach_error, choices
 from app.auth.access import roles_required
 from app.auth.session import hasher, local_path
+from app.args import paginate
 from app.extensions import db
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
@@ -60,8 +62,10 @@ def save_form(form: FlaskForm, save: Callable[[], object], message: str,
     return redirect(next_url(obj))
 
 
-def form_page(form: FlaskForm, title: str, back: str, **context: object) -> str:
-    return render_template("admin/form.html", form=form, title=title, back=back, **context)
+def form_page(form: FlaskForm, title: str, back: str, **context: object) -> tuple[str, int]:
+    """The form; sent back after a POST only when it was refused, hence 422 then."""
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/form.html", form=form, title=title, back=back, **context), status
 
 
 def set_active_and_return(obj: object, fallback: str) -> Response:
@@ -78,7 +82,7 @@ def set_active_and_return(obj: object, fallback: str) -> Response:
 @bp.route("/units/new", methods=["GET", "POST"])
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @admin_only
-def unit_form(unit_id: int | None = None) -> str | Response:
+def unit_form(unit_id: int | None = None) -> ResponseReturnValue:
     """Create or edit a unit."""
     unit = db.get_or_404(Unit, unit_id) if unit_id else None
     form = forms.UnitForm(obj=unit)
@@ -102,7 +106,7 @@ def unit_active(unit_id: int) -> Response:
 @bp.route("/halls/new", methods=["GET", "POST"])
 @bp.route("/halls/<int:hall_id>/edit", methods=["GET", "POST"])
 @admin_only
-def hall_form(hall_id: int | None = None) -> str | Response:
+def hall_form(hall_id: int | None = None) -> ResponseReturnValue:
     """Create or edit a hall; positions may be typed in GCJ-02 or BD-09."""
     hall = db.get_or_404(Hall, hall_id) if hall_id else None
     form = forms.HallForm(obj=hall)
@@ -132,7 +136,7 @@ def hall_active(hall_id: int) -> Response:
 @bp.route("/windows/new", methods=["GET", "POST"])
 @bp.route("/windows/<int:window_id>/edit", methods=["GET", "POST"])
 @admin_only
-def window_form(window_id: int | None = None) -> str | Response:
+def window_form(window_id: int | None = None) -> ResponseReturnValue:
     """Create or edit a window: its hall, unit, number and the items it serves."""
     window = db.get_or_404(Window, window_id) if window_id else None
     form = forms.WindowForm(obj=window)
@@ -204,7 +208,7 @@ def _fill_guide_form(form: forms.ServiceItemForm, item: ServiceItem) -> None:
 @bp.route("/items/new", methods=["GET", "POST"])
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @admin_only
-def item_form(item_id: int | None = None) -> str | Response:
+def item_form(item_id: int | None = None) -> ResponseReturnValue:
     """Create or edit a service item with its materials, scenarios (情形) and fees."""
     item = db.get_or_404(ServiceItem, item_id) if item_id else None
     form = forms.ServiceItemForm(obj=item)
@@ -219,7 +223,8 @@ def item_form(item_id: int | None = None) -> str | Response:
         while sum(1 for e in field_list.entries if not (e.form.name.data or "").strip()) < BLANK_ROWS:
             field_list.append_entry()
     back = url_for("catalogue.item", item_id=item.id) if item else url_for("catalogue.items")
-    return render_template("admin/item_form.html", form=form, item=item, back=back)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/item_form.html", form=form, item=item, back=back), status
 
 
 @bp.route("/items/<int:item_id>/active", methods=["POST"])
@@ -231,8 +236,8 @@ def item_active(item_id: int) -> Response:
 
 @bp.route("/items/import", methods=["GET", "POST"])
 @admin_only
-def import_guides() -> str:
-    """Upload service guides as .xlsx or .csv: all rows or none."""
+def import_guides() -> tuple[str, int]:
+    """Upload service guides as .xlsx or .csv: all rows or none (422 with the reasons)."""
     form = forms.ImportForm()
     result, errors = None, []
     if form.validate_on_submit():
@@ -244,8 +249,9 @@ def import_guides() -> str:
             errors = exc.errors
         else:
             db.session.commit()
+    status = 422 if request.method == "POST" and result is None else 200
     return render_template("admin/import.html", form=form, result=result, errors=errors,
-                           columns=[names[0] for names in guides.COLUMNS.values()])
+                           columns=[names[0] for names in guides.COLUMNS.values()]), status
 
 
 # --- Accounts --------------------------------------------------------------------------------------
@@ -262,14 +268,14 @@ def users() -> str:
     query = request.args.get("q", "").strip()
     include_inactive = request.args.get("all") == "1"
     stmt = catalogue.search(User, query, include_inactive, User.username, User.display_name)
-    page = db.paginate(stmt.order_by(User.role, User.username), per_page=50, error_out=False)
+    page = paginate(stmt.order_by(User.role, User.username), per_page=50)
     return render_template("admin/users.html", page=page, q=query, include_inactive=include_inactive,
                            now=utcnow())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @admin_only
-def user_new() -> str | Response:
+def user_new() -> ResponseReturnValue:
     """Create an account with a temporary password."""
     form = forms.NewUserForm()
     form.unit_code.choices = _unit_code_choices(None)
@@ -288,7 +294,7 @@ def user_new() -> str | Response:
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_only
-def user_edit(user_id: int) -> str | Response:
+def user_edit(user_id: int) -> ResponseReturnValue:
     """Change an account's role, unit and name."""
     user = db.get_or_404(User, user_id)
     form = forms.UserForm(obj=user)
@@ -304,7 +310,7 @@ def user_edit(user_id: int) -> str | Response:
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @admin_only
-def user_password(user_id: int) -> str | Response:
+def user_password(user_id: int) -> ResponseReturnValue:
     """Reset a password: the user must change it at the next login."""
     user = db.get_or_404(User, user_id)
     form = forms.ResetPasswordForm()
@@ -355,7 +361,7 @@ def audit_log() -> str:
     stmt = sa.select(AuditLog).order_by(AuditLog.id.desc())
     if action:
         stmt = stmt.where(AuditLog.action.startswith(action))
-    page = db.paginate(stmt, per_page=100, error_out=False)
+    page = paginate(stmt, per_page=100)
     return render_template("admin/audit.html", page=page, action=action)
 
 
@@ -364,7 +370,7 @@ def audit_log() -> str:
 
 @bp.route("/calendar", methods=["GET", "POST"])
 @admin_only
-def calendar_days() -> str | Response:
+def calendar_days() -> ResponseReturnValue:
     """Days the State Council announced for a year the holiday package does not know (调休)."""
     year = request.args.get("year", type=int) or utcnow().year + 1
     form = forms.CalendarDayForm()
@@ -374,7 +380,8 @@ def calendar_days() -> str | Response:
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.calendar_days", year=form.day.data.year))
-    return render_template("admin/calendar.html", form=form, year=year, days=calendar.announced_days(year))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/calendar.html", form=form, year=year, days=calendar.announced_days(year)), status
 
 
 @bp.route("/calendar/<day>/remove", methods=["POST"])

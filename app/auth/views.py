@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -25,7 +26,7 @@ def _username_key() -> str:
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_USERNAME"], key_func=_username_key, methods=["POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Show the login form; on success go to ``next`` (a local path) or the home page."""
     next_path = local_path(request.args.get("next"))
     if current_user.is_authenticated:
@@ -64,7 +65,7 @@ def logout() -> Response:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required_any
-def change_password() -> str | Response:
+def change_password() -> ResponseReturnValue:
     """Change one's own password (required at first login for accounts made by the CLI)."""
     user = current_user._get_current_object()
     form = ChangePasswordForm()
@@ -81,9 +82,10 @@ def change_password() -> str | Response:
             start_session(user)  # the old session identifier was just revoked
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
+    status = 422 if request.method == "POST" else 200
     return render_template(
         "auth/change_password.html", form=form, forced=user.must_change_password
-    )
+    ), status
 
 
 @bp.route("/account")

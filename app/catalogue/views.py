@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import roles_required
+from app.args import paginate
 from app.extensions import db
 from app.models import Hall, Role, ServiceItem, Unit, Window
 from app.services import catalogue
@@ -33,7 +34,7 @@ def _context(**values: object) -> dict[str, object]:
 def units() -> str:
     """Responsible units."""
     query, include_inactive, stmt = _listing(Unit, Unit.code, Unit.name)
-    page = db.paginate(stmt.order_by(Unit.code), per_page=PER_PAGE, error_out=False)
+    page = paginate(stmt.order_by(Unit.code), per_page=PER_PAGE)
     return render_template("catalogue/units.html", **_context(
         page=page, q=query, include_inactive=include_inactive))
 
@@ -43,8 +44,7 @@ def units() -> str:
 def halls() -> str:
     """Halls, township centres and bank outlets."""
     query, include_inactive, stmt = _listing(Hall, Hall.name, Hall.address)
-    page = db.paginate(stmt.options(selectinload(Hall.windows)).order_by(Hall.name),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(stmt.options(selectinload(Hall.windows)).order_by(Hall.name), per_page=PER_PAGE)
     return render_template("catalogue/halls.html", **_context(
         page=page, q=query, include_inactive=include_inactive))
 
@@ -65,8 +65,7 @@ def hall(hall_id: int) -> str:
 def items() -> str:
     """Service items with their guides."""
     query, include_inactive, stmt = _listing(ServiceItem, ServiceItem.code, ServiceItem.name)
-    page = db.paginate(stmt.options(selectinload(ServiceItem.unit)).order_by(ServiceItem.code),
-                       per_page=PER_PAGE, error_out=False)
+    page = paginate(stmt.options(selectinload(ServiceItem.unit)).order_by(ServiceItem.code), per_page=PER_PAGE)
     return render_template("catalogue/items.html", **_context(
         page=page, q=query, include_inactive=include_inactive))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -32,7 +33,7 @@ def index() -> str:
 
 @bp.route("/assignments", methods=["GET", "POST"])
 @leader_only
-def assignments() -> str | Response:
+def assignments() -> ResponseReturnValue:
     """Give an inspector a window to visit, and follow the assignments."""
     form = AssignmentForm()
     form.inspector_id.choices = choices(visits.inspector_choices())
@@ -51,8 +52,9 @@ def assignments() -> str | Response:
             db.session.commit()
             flash(_("Assigned."), "success")
             return redirect(url_for("dashboard.assignments"))
+    status = 422 if request.method == "POST" else 200
     return render_template("dashboard/assignments.html", form=form,
-                           assignments=visits.recent_assignments())
+                           assignments=visits.recent_assignments()), status
 
 
 @bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])
@@ -81,11 +83,16 @@ def visit_list() -> str:
 
 @bp.route("/visits/<int:visit_id>")
 @leader_only
-def visit_detail(visit_id: int) -> str:
+def visit_detail(visit_id: int) -> tuple[str, int]:
     """Review a visit: timings, position marks, photos, materials, answers and proposed findings."""
     visit = db.get_or_404(Visit, visit_id)
     if visit.state is VisitState.DRAFT:
         abort(404)
+    return _review_page(visit)
+
+
+def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
+    """The review page (422 after a refused step: the page again, with why, and what was typed)."""
     template = surveys.stored_template(visit.survey_version)
     answers = visit.answers_dict()
     manual = _manual_form()
@@ -93,7 +100,7 @@ def visit_detail(visit_id: int) -> str:
                            shown={q.key for q in surveys.visible(template, answers)},
                            marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
                            findings=findings.of_visit(visit), manual_form=manual,
-                           severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity])
+                           severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 
 
 def _manual_form() -> ManualFindingForm:
@@ -103,14 +110,14 @@ def _manual_form() -> ManualFindingForm:
     return form
 
 
-def _review_step(visit_id: int, action) -> Response:  # type: ignore[no-untyped-def]
+def _review_step(visit_id: int, action) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
     visit = db.get_or_404(Visit, visit_id)
     try:
         result = action(visit)
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
-        return redirect(url_for("dashboard.visit_detail", visit_id=visit.id))
+        return _review_page(db.get_or_404(Visit, visit_id), 422)
     db.session.commit()
     flash(_("Saved."), "success")
     return result or redirect(url_for("dashboard.visit_detail", visit_id=visit.id))
@@ -125,7 +132,7 @@ def _finding_of(visit: Visit, finding_id: int) -> Finding:
 
 @bp.route("/visits/<int:visit_id>/approve", methods=["POST"])
 @leader_only
-def approve_visit(visit_id: int) -> Response:
+def approve_visit(visit_id: int) -> ResponseReturnValue:
     """Approve: the remaining findings become issues for the units."""
     def act(visit: Visit) -> Response:
         issues.approve(visit, current_user)
@@ -135,7 +142,7 @@ def approve_visit(visit_id: int) -> Response:
 
 @bp.route("/visits/<int:visit_id>/return", methods=["POST"])
 @leader_only
-def return_visit(visit_id: int) -> Response:
+def return_visit(visit_id: int) -> ResponseReturnValue:
     """Send the visit back to its inspector with a comment."""
     def act(visit: Visit) -> Response:
         issues.return_visit(visit, current_user, request.form.get("comment", ""))
@@ -145,7 +152,7 @@ def return_visit(visit_id: int) -> Response:
 
 @bp.route("/visits/<int:visit_id>/findings/<int:finding_id>/<action>", methods=["POST"])
 @leader_only
-def finding_action(visit_id: int, finding_id: int, action: str) -> Response:
+def finding_action(visit_id: int, finding_id: int, action: str) -> ResponseReturnValue:
     """Dismiss, restore or re-grade one proposed finding."""
     if action not in ("dismiss", "restore", "regrade"):
         abort(404)
@@ -166,7 +173,7 @@ def finding_action(visit_id: int, finding_id: int, action: str) -> Response:
 
 @bp.route("/visits/<int:visit_id>/findings", methods=["POST"])
 @leader_only
-def add_finding(visit_id: int) -> Response:
+def add_finding(visit_id: int) -> ResponseReturnValue:
     """Add a finding no rule made."""
     form = _manual_form()
 

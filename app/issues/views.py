@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
 from app.extensions import db
@@ -61,7 +62,17 @@ def _load(issue_id: int) -> Issue:
 @roles_required(Role.LEADER, Role.UNIT)
 def detail(issue_id: int) -> str:
     """An issue: occurrences, photos, timeline, and the steps open to this user."""
-    issue = _load(issue_id)
+    return _detail_page(_load(issue_id))
+
+
+#: The context name under which the detail page shows each step's form.
+FORM_NAMES = {forms.ReportForm: "report_form", forms.ExplainForm: "explain_form",
+              forms.ExtensionForm: "extension_form", forms.NoteForm: "note_form",
+              forms.RevisitForm: "revisit_form", forms.SettingsForm: "settings_form"}
+
+
+def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, int] | str:
+    """The detail page; after a refused step, with that step's form as sent and status 422."""
     is_unit = current_user.role is Role.UNIT
     context: dict[str, object] = {"issue": issue, "today": issues.china_today(), "is_unit": is_unit,
                                   "events": issues.timeline(issue, for_unit=is_unit)}
@@ -72,7 +83,10 @@ def detail(issue_id: int) -> str:
         revisit = forms.RevisitForm()
         revisit.inspector_id.choices = choices(visits.inspector_choices())
         context.update(note_form=forms.NoteForm(), revisit_form=revisit, settings_form=_settings_form(issue))
-    return render_template("issues/detail.html", **context)
+    if refused is None:
+        return render_template("issues/detail.html", **context)
+    context[FORM_NAMES[type(refused)]] = refused
+    return render_template("issues/detail.html", **context), 422
 
 
 def _settings_form(issue: Issue) -> forms.SettingsForm:
@@ -88,8 +102,8 @@ def _settings_form(issue: Issue) -> forms.SettingsForm:
     return form
 
 
-def _step(issue_id: int, action, form_class=None) -> Response:  # type: ignore[no-untyped-def]
-    """Run one step of the lifecycle from a form; commit, or show why not."""
+def _step(issue_id: int, action, form_class=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    """Run one step of the lifecycle from a form; commit, or show the page again with why not."""
     issue = _load(issue_id)
     form = form_class() if form_class else forms.NoteForm()
     if isinstance(form, forms.RevisitForm):
@@ -98,15 +112,15 @@ def _step(issue_id: int, action, form_class=None) -> Response:  # type: ignore[n
         form = _settings_form(issue)
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Please try again."), "error")
-        return redirect(url_for("issues.detail", issue_id=issue.id))
+        return _detail_page(issue, form)
     try:
         action(issue, form)
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("Saved."), "success")
+        return _detail_page(db.get_or_404(Issue, issue_id), form)
+    db.session.commit()
+    flash(_("Saved."), "success")
     return redirect(url_for("issues.detail", issue_id=issue.id))
 
 
@@ -115,13 +129,13 @@ def _step(issue_id: int, action, form_class=None) -> Response:  # type: ignore[n
 
 @bp.route("/<int:issue_id>/start", methods=["POST"])
 @unit_only
-def start(issue_id: int) -> Response:
+def start(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, _f: issues.start(issue, current_user))
 
 
 @bp.route("/<int:issue_id>/report", methods=["POST"])
 @unit_only
-def report(issue_id: int) -> Response:
+def report(issue_id: int) -> ResponseReturnValue:
     storage = current_app.extensions["ruwo_storage"]
     uploads = [f for f in request.files.getlist("evidence") if f and f.filename]
     return _step(issue_id, lambda issue, form: issues.report(
@@ -130,14 +144,14 @@ def report(issue_id: int) -> Response:
 
 @bp.route("/<int:issue_id>/explain", methods=["POST"])
 @unit_only
-def explain(issue_id: int) -> Response:
+def explain(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.explain(issue, current_user, form.explanation.data),
                  forms.ExplainForm)
 
 
 @bp.route("/<int:issue_id>/extension", methods=["POST"])
 @unit_only
-def extension(issue_id: int) -> Response:
+def extension(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.request_extension(
         issue, current_user, form.days.data, form.reason.data), forms.ExtensionForm)
 
@@ -147,38 +161,38 @@ def extension(issue_id: int) -> Response:
 
 @bp.route("/<int:issue_id>/review", methods=["POST"])
 @leader_only
-def begin_review(issue_id: int) -> Response:
+def begin_review(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, _f: issues.begin_review(issue, current_user))
 
 
 @bp.route("/<int:issue_id>/send-back", methods=["POST"])
 @leader_only
-def send_back(issue_id: int) -> Response:
+def send_back(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.send_back(issue, current_user, form.note.data or ""))
 
 
 @bp.route("/<int:issue_id>/close", methods=["POST"])
 @leader_only
-def close(issue_id: int) -> Response:
+def close(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.close_with_reason(issue, current_user, form.note.data or ""))
 
 
 @bp.route("/<int:issue_id>/revisit", methods=["POST"])
 @leader_only
-def revisit(issue_id: int) -> Response:
+def revisit(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.assign_revisit(
         issue, current_user, form.inspector_id.data, form.due_date.data), forms.RevisitForm)
 
 
 @bp.route("/<int:issue_id>/escalate", methods=["POST"])
 @leader_only
-def escalate(issue_id: int) -> Response:
+def escalate(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.escalate(issue, current_user, form.note.data or ""))
 
 
 @bp.route("/<int:issue_id>/extension/<decision>", methods=["POST"])
 @leader_only
-def decide_extension(issue_id: int, decision: str) -> Response:
+def decide_extension(issue_id: int, decision: str) -> ResponseReturnValue:
     if decision not in ("accept", "refuse"):
         abort(404)
     return _step(issue_id, lambda issue, form: issues.decide_extension(
@@ -187,7 +201,7 @@ def decide_extension(issue_id: int, decision: str) -> Response:
 
 @bp.route("/<int:issue_id>/settings", methods=["POST"])
 @leader_only
-def settings(issue_id: int) -> Response:
+def settings(issue_id: int) -> ResponseReturnValue:
     return _step(issue_id, lambda issue, form: issues.update_settings(issue, issues.IssueSettings(
         lead_unit_id=form.lead_unit_id.data, supporting_unit_ids=tuple(form.supporting_unit_ids.data or ()),
         severity=Severity(form.severity.data), rectification_type=RectificationType(form.rectification_type.data),

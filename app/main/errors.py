@@ -14,7 +14,7 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your account may not open this page.")),
     404: (_l("Not found"), _l("There is nothing at this address.")),
     405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
-    413: (_l("Too large"), _l("What you sent is larger than the app accepts.")),
+    413: (_l("Too large"), _l("What you sent is larger than the app accepts. Send fewer or smaller files at a time.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Please try again.")),
 }
@@ -23,6 +23,14 @@ MESSAGES = {
 def wants_json() -> bool:
     """Requests of the phone's JSON API get JSON errors, pages get pages."""
     return "/api/" in request.path
+
+
+def back_url() -> str | None:
+    """The page a refused form was sent from, when it is one of ours (for a link back to it)."""
+    referrer = request.referrer or ""
+    if request.method == "POST" and referrer.startswith(request.host_url):
+        return referrer
+    return None
 
 
 def render_error(code: int, title: object = None, message: object = None,  # type: ignore[no-untyped-def]
@@ -34,7 +42,7 @@ def render_error(code: int, title: object = None, message: object = None,  # typ
     return (
         render_template(
             "errors/error.html", code=code, title=title or default_title,
-            message=message or default_message,
+            message=message or default_message, back=back_url(),
         ),
         code,
     )
