@@ -64,8 +64,14 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "20 per minute"
     LOGIN_LIMIT_PER_USERNAME = "5 per minute"
 
+    #: Refused requests (403, 404 on others' objects) audited per user and minute (SECURITY.md §6.28).
+    AUDIT_DENIALS_PER_MINUTE = 10
+
     # Request limits (SECURITY.md §2).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    #: JSON bodies of the phone's API (a whole draft is a few kilobytes).
+    JSON_MAX_BYTES = 256 * 1024
+    JSON_MAX_DEPTH = 16
 
     # Languages: Chinese unless the user chose English. Accept-Language is not consulted.
     BABEL_DEFAULT_LOCALE = "zh_Hans"

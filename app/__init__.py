@@ -23,7 +23,7 @@ def create_app(
     ``environ`` defaults to ``os.environ``; ``RUWO_CONFIG`` there picks the class when none
     is given (development, testing, production) and ``RUWO_INSTANCE_PATH`` the instance folder.
     """
-    from app import args, hooks, settings
+    from app import args, hooks, inputs, settings
 
     environ = os.environ if environ is None else environ
     if config_class is None:
@@ -42,6 +42,7 @@ def create_app(
     register_blueprints(app)
     register_errorhandlers(app)
     hooks.register(app)
+    inputs.init_app(app)
     register_commands(app)
     return app
 

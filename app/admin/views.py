@@ -22,7 +22,7 @@ from app.admin import forms
 from app.formtools import attach_error, choices
 from app.auth.access import roles_required
 from app.auth.session import hasher, local_path
-from app.args import paginate
+from app.args import int_arg, paginate
 from app.extensions import db
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
@@ -143,7 +143,7 @@ def window_form(window_id: int | None = None) -> ResponseReturnValue:
     if window and request.method == "GET":
         form.service_item_ids.data = [i.id for i in window.service_items]
     elif not window and request.method == "GET":
-        form.hall_id.data = request.args.get("hall_id", type=int)
+        form.hall_id.data = int_arg("hall_id")
     chosen = tuple(form.service_item_ids.data or ())
     form.hall_id.choices = choices(catalogue.hall_choices(window.hall_id if window else None))
     form.unit_id.choices = choices(catalogue.unit_choices(window.unit_id if window else None))
@@ -241,9 +241,12 @@ def import_guides() -> tuple[str, int]:
     form = forms.ImportForm()
     result, errors = None, []
     if form.validate_on_submit():
-        upload = form.file.data
+        upload, filename = form.file.data, form.file.data.filename or ""
+        # Reading the file takes no lock: end the transaction that loaded the user (on SQLite a
+        # POST's transaction holds the write lock) so that nobody waits while the file is read.
+        db.session.rollback()
         try:
-            result = guides.import_guides(upload.filename or "", upload.read(), actor=current_user)
+            result = guides.import_rows(filename, guides.read_table(filename, upload.read()), actor=current_user)
         except guides.ImportFailed as exc:
             db.session.rollback()
             errors = exc.errors
@@ -372,7 +375,7 @@ def audit_log() -> str:
 @admin_only
 def calendar_days() -> ResponseReturnValue:
     """Days the State Council announced for a year the holiday package does not know (调休)."""
-    year = request.args.get("year", type=int) or utcnow().year + 1
+    year = int_arg("year", lo=calendar.FIRST_YEAR, hi=calendar.LAST_YEAR) or utcnow().year + 1
     form = forms.CalendarDayForm()
     if form.validate_on_submit():
         calendar.set_day(form.day.data, form.working.data == "1", form.note.data or "")

@@ -11,12 +11,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort
+from typing import NoReturn
+
+import sqlalchemy as sa
+from flask import abort, current_app, request
 from flask_login import current_user
 from flask_login import login_required as _login_required
 
-from app.extensions import login_manager
+from app.extensions import db, login_manager
 from app.models import Role
+from app.services import audit
 
 F = TypeVar("F", bound=Callable[..., Any])
 POLICY_ATTR = "ruwo_policy"
@@ -45,10 +49,22 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in allowed:
-                abort(403)
+                deny(403)
             return view(*args, **kwargs)
 
         setattr(wrapped, POLICY_ATTR, allowed)
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def deny(status: int = 403) -> NoReturn:
+    """Refuse a signed-in user: 403, or 404 for an object of others (which must not seem to
+    exist). The refusal is written to the audit log in its own short transaction."""
+    db.session.rollback()  # what the request began is abandoned; on SQLite a POST holds the lock
+    try:
+        audit.record_denial(current_user._get_current_object(), request.path, status,
+                            ip=request.remote_addr or "", per_minute=current_app.config["AUDIT_DENIALS_PER_MINUTE"])
+    except sa.exc.OperationalError:  # pragma: no cover - a busy database does not turn a refusal into a 500
+        db.session.rollback()
+    abort(status)

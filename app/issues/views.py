@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.access import roles_required
+from app.auth.access import deny, roles_required
+from app.args import int_arg
 from app.extensions import db
 from app.formtools import choices
 from app.issues import forms
@@ -42,7 +43,7 @@ def listing() -> str:
         return kind(value) if value in {m.value for m in kind} else None
 
     spec = issues.IssueFilter(
-        unit_id=args.get("unit", type=int), hall_id=args.get("hall", type=int), window_id=args.get("window", type=int),
+        unit_id=int_arg("unit"), hall_id=int_arg("hall"), window_id=int_arg("window"),
         category=enum_arg("category", Category), severity=enum_arg("severity", Severity),
         state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"))
     today = issues.china_today()
@@ -55,7 +56,7 @@ def _load(issue_id: int) -> Issue:
     issue = db.get_or_404(Issue, issue_id)
     if current_user.role is Role.LEADER or issues.is_responsible(issue, current_user):
         return issue
-    abort(404)
+    deny(404)
 
 
 @bp.route("/<int:issue_id>")

@@ -49,7 +49,10 @@ def render_error(code: int, title: object = None, message: object = None,  # typ
 
 
 def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
-    return render_error(exc.code or 500)
+    """The page for ``exc``; a description given where it was raised is the message."""
+    ours = not type(exc).__module__.startswith("werkzeug")
+    own = exc.description if ours or exc.description != type(exc).description else None
+    return render_error(exc.code or 500, message=own)
 
 
 def handle_csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,3 +65,12 @@ def enum_column(enum_cls: type, length: int = 20) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def max_length(attribute: InstrumentedAttribute) -> int:
+    """The length of a String column (``max_length(Hall.name)`` → 120): the one source of
+    every length limit that validation checks before a value reaches the database."""
+    length = getattr(attribute.property.columns[0].type, "length", None)
+    if length is None:
+        raise TypeError(f"{attribute} has no length")
+    return int(length)

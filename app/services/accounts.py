@@ -5,13 +5,13 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import Role, Unit, User
+from app.models import AuditLog, Role, Unit, User
 from app.models.base import utcnow
 from app.services import audit
 from app.services.errors import ServiceError
@@ -115,18 +115,25 @@ def authenticate(
     now = now or utcnow()
     user = find_by_username(username)
     invalid = LoginFailed(LoginRefusal.INVALID, _l("Wrong user name or password."))
+    locked = LoginFailed(
+        LoginRefusal.LOCKED,
+        _l("This account is locked after too many failed logins. Try again in %(n)d minutes "
+           "or ask an administrator to unlock it.", n=policy.minutes),
+    )
     if user is None or not user.active:
         hasher.verify(None, password)
+        # A name without a usable account locks like a real one, so the answers do not tell
+        # which accounts exist: its failures are counted from the audit log.
+        if _recent_failures(username[:64], now - timedelta(minutes=policy.minutes)) >= policy.threshold:
+            audit.record("login", actor=user, actor_name=username[:64], result="denied", ip=ip,
+                         detail="unknown user locked" if user is None else "inactive account locked")
+            raise locked
         audit.record("login", actor=user, actor_name=username[:64], result="fail", ip=ip,
                      detail="unknown user" if user is None else "inactive account")
         raise invalid
     if user.is_locked(now):
         audit.record("login", actor=user, result="denied", ip=ip, detail="account locked")
-        raise LoginFailed(
-            LoginRefusal.LOCKED,
-            _l("This account is locked after too many failed logins. Try again in %(n)d minutes "
-               "or ask an administrator to unlock it.", n=policy.minutes),
-        )
+        raise locked
     if not hasher.verify(user.password_hash, password):
         locked = user.record_failed_login(now, policy.threshold, policy.minutes)
         audit.record("login", actor=user, result="fail", ip=ip, detail="wrong password")
@@ -139,6 +146,13 @@ def authenticate(
     user.record_login(now)
     audit.record("login", actor=user, ip=ip)
     return user
+
+
+def _recent_failures(username: str, since: datetime) -> int:
+    """Failed logins under ``username`` since ``since`` (for names without a usable account)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == "login", AuditLog.result == "fail", AuditLog.actor_name == username,
+        AuditLog.at >= since)) or 0
 
 
 def change_password(user: User, current: str, new: str, hasher: Hasher, *, ip: str = "") -> None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
 from app.extensions import db
 from app.models import AuditLog, User
+from app.models.base import utcnow
+
+DENIED = "access.denied"
 
 
 def record(
@@ -31,3 +38,20 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def record_denial(actor: User, where: str, status: int, *, ip: str = "", per_minute: int,
+                  now: datetime | None = None) -> bool:
+    """Audit a refused request (403, or 404 for another's object), at most ``per_minute`` rows
+    per user and minute so that a crawl cannot flood the log. Commits its own short write
+    transaction; the caller's must be finished. Returns whether a row was written."""
+    now = now or utcnow()
+    recent = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+        AuditLog.action == DENIED, AuditLog.actor_id == actor.id, AuditLog.at > now - timedelta(minutes=1)))
+    if (recent or 0) >= per_minute:
+        db.session.rollback()
+        return False
+    record(DENIED, actor=actor, result="denied", ip=ip, object_type="route", object_id=where[:64],
+           detail=str(status))
+    db.session.commit()
+    return True

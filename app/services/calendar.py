@@ -16,6 +16,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import CalendarDay
 
+#: The years the calendar admin can show: enough past for old deadlines, enough future to plan.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 @lru_cache(maxsize=16)
 def _china(year: int) -> holidays.HolidayBase:

@@ -9,21 +9,31 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import RequiredMaterial, Scenario, ServiceFee, ServiceItem, Unit, User
+from app.models.base import max_length
 from app.services import audit
 from app.services.catalogue import CODE_RE
 from app.services.errors import ServiceError
+from app.services.text import unstorable
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
+#: An .xlsx is a zip: what its parts may unpack to (as the archive declares; reading stops there).
+MAX_IMPORT_UNPACKED = 32 * 1024 * 1024
+MAX_IMPORT_PARTS = 200
+#: Columns read from each row, and the longest cell (longer than any column it goes to).
+MAX_IMPORT_COLUMNS = 40
+MAX_CELL_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ def validate(data: GuideData, item: ServiceItem | None = None) -> list[Problem]:
         problems.append(Problem("max_trips", _l("The number of trips must be between 0 and 20.")))
     if data.guide_url and not re.match(r"^https?://\S+$", data.guide_url.strip()):
         problems.append(Problem("guide_url", _l("Enter a web address starting with http:// or https://.")))
+    problems += _too_long(data)
     problems += _duplicates("materials", [m.name for m in data.materials])
     problems += _duplicates("scenarios", [s[0] for s in data.scenarios])
     problems += _duplicates("fees", [f[0] for f in data.fees])
@@ -114,6 +125,26 @@ def validate(data: GuideData, item: ServiceItem | None = None) -> list[Problem]:
         if material.abolished and material.obtainable_by_sharing:
             problems.append(Problem("materials", _l(
                 "A material is either abolished or obtainable by sharing, not both."), index))
+    return problems
+
+
+def _too_long(data: GuideData) -> list[Problem]:
+    """Values longer than their columns (the lengths are the models')."""
+    values: list[tuple[str, str, InstrumentedAttribute, int | None]] = [
+        ("name", data.name, ServiceItem.name, None), ("fee_rule", data.fee_rule, ServiceItem.fee_rule, None),
+        ("one_thing_package", data.one_thing_package, ServiceItem.one_thing_package, None),
+        ("guide_url", data.guide_url, ServiceItem.guide_url, None)]
+    for index, material in enumerate(data.materials):
+        values += [("materials", material.name, RequiredMaterial.name, index),
+                   ("materials", material.condition, RequiredMaterial.condition, index)]
+    for index, (name, description) in enumerate(data.scenarios):
+        values += [("scenarios", name, Scenario.name, index), ("scenarios", description, Scenario.description, index)]
+    values += [("fees", name, ServiceFee.name, index) for index, (name, _amount) in enumerate(data.fees)]
+    problems = []
+    for field_name, value, column, index in values:
+        limit = max_length(column)
+        if len((value or "").strip()) > limit:
+            problems.append(Problem(field_name, _l("Use at most %(n)d characters.", n=limit), index))
     return problems
 
 
@@ -258,9 +289,22 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
     raise ImportFailed([RowError(0, "", _l("Upload an .xlsx or .csv file."))])
 
 
+def _check_zip(content: bytes) -> None:
+    """Refuse, before any XML is parsed, an .xlsx that unpacks to more than the bound."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFailed([RowError(0, "", _l("This is not a readable .xlsx file."))]) from exc
+    if len(parts) > MAX_IMPORT_PARTS or sum(p.file_size for p in parts) > MAX_IMPORT_UNPACKED:
+        raise ImportFailed([RowError(0, "", _l("The file unpacks to more than %(n)d MB: it cannot be a guide table.",
+                                               n=MAX_IMPORT_UNPACKED // (1024 * 1024)))])
+
+
 def _read_xlsx(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _check_zip(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors alike: not a readable file
@@ -268,11 +312,11 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         rows = []
-        for index, values in enumerate(sheet.iter_rows(values_only=True)):
+        for index, values in enumerate(sheet.iter_rows(max_col=MAX_IMPORT_COLUMNS, values_only=True)):
             if index > MAX_IMPORT_ROWS:
                 raise ImportFailed([RowError(index + 1, "", _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS))])
             rows.append([_cell_text(v) for v in values])
-        return rows
+        return _bounded_cells(rows)
     except ImportFailed:
         raise
     except Exception as exc:  # noqa: BLE001 - a broken sheet inside a valid zip
@@ -310,6 +354,19 @@ def _read_csv(content: bytes) -> list[list[str]]:
         raise ImportFailed([RowError(0, "", _l("This .csv file cannot be read: %(why)s", why=str(exc)))]) from exc
     if len(rows) > MAX_IMPORT_ROWS + 1:
         raise ImportFailed([RowError(MAX_IMPORT_ROWS + 2, "", _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS))])
+    return _bounded_cells([row[:MAX_IMPORT_COLUMNS] for row in rows])
+
+
+def _bounded_cells(rows: list[list[str]]) -> list[list[str]]:
+    """Refuse cells longer than any column takes, and text no database stores."""
+    errors = [RowError(number, str(column), _l("This cell has more than %(n)d characters.", n=MAX_CELL_CHARS))
+              for number, row in enumerate(rows, start=1) for column, cell in enumerate(row, start=1)
+              if len(cell) > MAX_CELL_CHARS]
+    errors += [RowError(number, str(column), _l("This cell holds characters that cannot be stored."))
+               for number, row in enumerate(rows, start=1) for column, cell in enumerate(row, start=1)
+               if unstorable(cell)]
+    if errors:
+        raise ImportFailed(errors[:50])
     return rows
 
 
@@ -458,7 +515,12 @@ def _parse_bool(text: str) -> bool | None:
 
 def import_guides(filename: str, content: bytes, *, actor: User | None = None) -> ImportResult:
     """Import a whole file or nothing: create new items, update those whose code exists."""
-    guides = parse_guides(read_table(filename, content))
+    return import_rows(filename, read_table(filename, content), actor=actor)
+
+
+def import_rows(filename: str, rows: list[list[str]], *, actor: User | None = None) -> ImportResult:
+    """Import the rows ``read_table`` gave (all or nothing)."""
+    guides = parse_guides(rows)
     result = ImportResult()
     for _row, data in guides:
         item = db.session.scalar(sa.select(ServiceItem).where(ServiceItem.code == data.code))

@@ -22,12 +22,15 @@ import yaml
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from app.extensions import db
 from app.models import SurveyVersion
 from app.services.errors import ServiceError
 
+#: The longest answer to a text question that declares no max_length.
+TEXT_MAX_LENGTH = 2000
 QUESTION_TYPES = ("yesno", "single", "multi", "scale", "number", "text", "textarea", "materials",
                   "photo", "timer")
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
@@ -483,6 +486,9 @@ def _coerce(question: Question, value: Any) -> Any:
     if kind in ("text", "textarea"):
         if not isinstance(value, str):
             raise bad
+        limit = question.max_length or TEXT_MAX_LENGTH
+        if len(value.strip()) > limit:  # refused at autosave as at submit: nothing oversized is stored
+            raise ServiceError(_l("Use at most %(n)d characters.", n=limit), field=question.key)
         return value.strip()
     raise bad  # pragma: no cover - every type is handled above
 

@@ -14,6 +14,8 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from app.auth.access import roles_required
+from app.args import int_arg
+from app.inputs import json_body
 from app.extensions import db
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
 from app.services import catalogue, geo, photos, surveys, visits
@@ -37,10 +39,10 @@ def index() -> str:
 @inspector_only
 def start() -> str:
     """Choose hall, then window, then service item; the phone then makes the visit's UUID."""
-    window = db.session.get(Window, request.args.get("window_id", type=int) or 0)
+    window = db.session.get(Window, int_arg("window_id") or 0)
     if window is not None and window.active:
         return render_template("visits/start.html", step="item", window=window, hall=window.hall)
-    hall = db.session.get(Hall, request.args.get("hall_id", type=int) or 0)
+    hall = db.session.get(Hall, int_arg("hall_id") or 0)
     if hall is not None and hall.active:
         windows = [w for w in hall.windows if w.active]
         return render_template("visits/start.html", step="window", hall=hall, windows=windows)
@@ -67,15 +69,15 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         template = surveys.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
-        window = db.session.get(Window, request.args.get("window_id", type=int) or 0)
+        window = db.session.get(Window, int_arg("window_id") or 0)
         if window is None:
             abort(404)
-        item = db.session.get(ServiceItem, request.args.get("item_id", type=int) or 0)
+        item = db.session.get(ServiceItem, int_arg("item_id") or 0)
         template = surveys.registry().current()
         state = None
     page = {
         "uuid": visit_uuid.lower(), "window_id": window.id, "service_item_id": item.id if item else None,
-        "assignment_id": (visit.assignment_id if visit else request.args.get("assignment_id", type=int)),
+        "assignment_id": (visit.assignment_id if visit else int_arg("assignment_id")),
         "server": state,
         "return_comment": visit.return_comment if visit else "",
         "urls": {
@@ -157,7 +159,7 @@ def api_session() -> Response:
 def api_save(visit_uuid: str) -> tuple[Response, int]:
     """Autosave: create or update the draft from the phone's copy."""
     try:
-        payload = visits.parse_payload(visit_uuid, request.get_json(silent=True))
+        payload = visits.parse_payload(visit_uuid, json_body())
         try:
             visit = visits.save_draft(current_user, payload)
         except sa.exc.IntegrityError:
@@ -180,7 +182,7 @@ def api_save(visit_uuid: str) -> tuple[Response, int]:
 def api_submit(visit_uuid: str) -> tuple[Response, int]:
     """Submit; the same submit again answers 200 with the same visit, another one 409."""
     try:
-        payload = visits.parse_payload(visit_uuid, request.get_json(silent=True))
+        payload = visits.parse_payload(visit_uuid, json_body())
         try:
             visit, repeated = visits.submit(current_user, payload)
         except sa.exc.IntegrityError:

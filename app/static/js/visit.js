@@ -130,9 +130,9 @@
     draft.materials = draft.materials || { ticked: [], extra: [] };
     local.put(draft);
 
-    function say(kind) {
+    function say(kind, message) {
       if (!status) { return; }
-      status.textContent = status.dataset[kind] || "";
+      status.textContent = message || status.dataset[kind] || "";
       status.className = "sync sync-" + kind;
       $("#relogin").hidden = kind !== "login";
     }
@@ -177,11 +177,13 @@
         }
         if (r.status === 401) { say("login"); return false; }
         if (r.status === 409) { say("submitted"); return "submitted"; }
-        if (r.status === 400 && !retried) {
-          return freshToken().then(function () { return sync(true); }, function () { say("login"); return false; });
-        }
-        say("error");
-        return false;
+        return r.json().catch(function () { return {}; }).then(function (answer) {
+          if (r.status === 400 && answer.reason === "csrf" && !retried) {
+            return freshToken().then(function () { return sync(true); }, function () { say("login"); return false; });
+          }
+          say("error", answer.message);  // refused (too long, too large…): the phone keeps its copy
+          return false;
+        });
       }, function () {
         busy = null;
         say("offline");
@@ -417,7 +419,7 @@
               } else if (r.status === 409) {
                 say("submitted");
               } else {
-                say("error");
+                say("error", data.message);
               }
             });
           });
