@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test install install-test translations extract-messages migrate-check bench bench-pages bench-photos clean
+.PHONY: run test install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,13 +44,16 @@ test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos
+bench: bench-pages bench-photos bench-import
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
 
 bench-photos: install-test
 	$(BIN)/python bench/photo_pipeline.py
+
+bench-import: install-test
+	$(BIN)/python bench/import_bomb.py
 
 migrate-check: install
 	$(FLASK) db check
