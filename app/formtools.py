@@ -5,8 +5,19 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
+from app.args import ID_MAX
 from app.services import guides
 from app.services.errors import ServiceError
+
+
+def id_value(value: object) -> int:
+    """``coerce`` for a select of ids: a row id within the database's range, else ValueError
+    (which WTForms reports as an invalid choice)."""
+    number = int(str(value)) if str(value).isascii() and str(value).lstrip("-").isdigit() and len(str(value)) <= 11 \
+        else None
+    if number is None or not 0 <= number <= ID_MAX:
+        raise ValueError(value)
+    return number
 
 
 def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:

@@ -35,7 +35,7 @@ def test_failed_login_answers_200_with_a_message(client, make_user) -> None:
 def test_empty_login_form_shows_field_messages(client) -> None:
     page = client.post("/login", data={"username": "", "password": ""})
     html = page.get_data(as_text=True)
-    assert page.status_code == 200
+    assert page.status_code == 422  # refused: the form again, with why
     assert "请输入用户名" in html and "请输入密码" in html
 
 

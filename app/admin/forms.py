@@ -24,6 +24,7 @@ from wtforms import SelectChoice
 from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.formtools import id_value
 from app.models import HallKind, Role
 from app.services.geo import CoordinateSystem
 
@@ -88,12 +89,12 @@ class HallForm(FlaskForm):
 
 
 class WindowForm(FlaskForm):
-    hall_id = SelectField(_l("Hall"), coerce=int, validators=[InputRequired(REQUIRED)])
+    hall_id = SelectField(_l("Hall"), coerce=id_value, validators=[InputRequired(REQUIRED)])
     number = StringField(_l("Window number"), validators=[DataRequired(REQUIRED), Length(max=16)])
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=100)])
-    unit_id = SelectField(_l("Run by unit"), coerce=int, validators=[InputRequired(REQUIRED)])
+    unit_id = SelectField(_l("Run by unit"), coerce=id_value, validators=[InputRequired(REQUIRED)])
     comprehensive = BooleanField(_l("Comprehensive window (综合窗口) taking items of several units"))
-    service_item_ids = MultiCheckboxField(_l("Service items"), coerce=int)
+    service_item_ids = MultiCheckboxField(_l("Service items"), coerce=id_value)
 
 
 class MaterialForm(Form):

@@ -68,8 +68,16 @@ def form_page(form: FlaskForm, title: str, back: str, **context: object) -> tupl
     return render_template("admin/form.html", form=form, title=title, back=back, **context), status
 
 
+def active_flag() -> bool:
+    """The toggle forms' "active": "1" or "0"; anything else is refused (400)."""
+    value = request.form.get("active")
+    if value not in ("0", "1"):
+        abort(400)
+    return value == "1"
+
+
 def set_active_and_return(obj: object, fallback: str) -> Response:
-    active = request.form.get("active") == "1"
+    active = active_flag()
     catalogue.set_active(obj, active, actor=current_user)
     db.session.commit()
     flash(_("Activated.") if active else _("Deactivated; it keeps its history."), "success")
@@ -341,7 +349,7 @@ def user_unlock(user_id: int) -> Response:
 def user_active(user_id: int) -> Response:
     """Deactivate (ending its sessions) or reactivate an account."""
     user = db.get_or_404(User, user_id)
-    active = request.form.get("active") == "1"
+    active = active_flag()
     try:
         accounts.set_user_active(user, active, actor=current_user)
     except ServiceError as exc:

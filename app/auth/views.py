@@ -48,7 +48,9 @@ def login() -> ResponseReturnValue:
             start_session(user)
             return redirect(next_path or url_for("main.index"))
         db.session.commit()  # keep the failure count and the audit rows
-    return render_template("auth/login.html", form=form, error=error, next=next_path)
+    # A form that does not validate (a field empty or too long) is refused: 422.
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("auth/login.html", form=form, error=error, next=next_path), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -7,13 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.formtools import id_value
+
 REQUIRED = _l("This field is required.")
 
 
 class AssignmentForm(FlaskForm):
-    inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[InputRequired(REQUIRED)])
-    window_id = SelectField(_l("Window"), coerce=int, validators=[InputRequired(REQUIRED)])
-    service_item_id = SelectField(_l("Service item"), coerce=int, validators=[Optional()],
+    inspector_id = SelectField(_l("Inspector"), coerce=id_value, validators=[InputRequired(REQUIRED)])
+    window_id = SelectField(_l("Window"), coerce=id_value, validators=[InputRequired(REQUIRED)])
+    service_item_id = SelectField(_l("Service item"), coerce=id_value, validators=[Optional()],
                                   description=_l("Optional: the matter to go through."))
     persona = StringField(_l("Cover story"), validators=[Optional(), Length(max=200)],
                           description=_l("e.g. 个体经营者，想开一家餐饮店"))

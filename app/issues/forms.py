@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, MultipleFileField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.formtools import id_value
+
 REQUIRED = _l("This field is required.")
 
 
@@ -29,13 +31,13 @@ class NoteForm(FlaskForm):
 
 
 class RevisitForm(FlaskForm):
-    inspector_id = SelectField(_l("Inspector for the re-visit"), coerce=int, validators=[InputRequired(REQUIRED)])
+    inspector_id = SelectField(_l("Inspector for the re-visit"), coerce=id_value, validators=[InputRequired(REQUIRED)])
     due_date = DateField(_l("Visit by"), validators=[Optional()])
 
 
 class SettingsForm(FlaskForm):
-    lead_unit_id = SelectField(_l("Lead unit"), coerce=int, validators=[InputRequired(REQUIRED)])
-    supporting_unit_ids = SelectMultipleField(_l("Supporting units"), coerce=int, validators=[Optional()])
+    lead_unit_id = SelectField(_l("Lead unit"), coerce=id_value, validators=[InputRequired(REQUIRED)])
+    supporting_unit_ids = SelectMultipleField(_l("Supporting units"), coerce=id_value, validators=[Optional()])
     severity = SelectField(_l("Severity"), validators=[DataRequired(REQUIRED)])
     rectification_type = SelectField(_l("Rectification type"), validators=[DataRequired(REQUIRED)])
     deadline = DateField(_l("Deadline"), validators=[InputRequired(REQUIRED)])
