@@ -24,7 +24,15 @@ from app.extensions import db
 from app.models import Role
 from app.services import accounts, demo, issues, visits
 from app.services.passwords import hasher_from_config
-from tests.conftest import PASSWORD, AuthActions, _reset_schema, config_for, require, suite_backend, PG_URL_ENV
+from tests.conftest import (
+    PASSWORD,
+    PG_URL_ENV,
+    AuthActions,
+    _reset_schema,
+    config_for,
+    require,
+    suite_backend,
+)
 
 HUGE, NEGATIVE = "99999999999999999999", "-2147483649"
 TEXT_VALUES = [HUGE, NEGATIVE, "a\x00b", "x" * 1_000_000, "[" * 10_000, "1e999", "nan"]

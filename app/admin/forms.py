@@ -8,20 +8,29 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    RadioField,
     DecimalField,
     FieldList,
     Form,
     FormField,
     IntegerField,
     PasswordField,
+    RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms import SelectChoice
-from wtforms.validators import URL, DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.formtools import id_value

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -19,11 +18,11 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.admin import forms
-from app.formtools import attach_error, choices
+from app.args import int_arg, paginate
 from app.auth.access import roles_required
 from app.auth.session import hasher, local_path
-from app.args import int_arg, paginate
 from app.extensions import db
+from app.formtools import attach_error, choices
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
 from app.services import accounts, audit, calendar, catalogue, guides

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
-
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import sqlalchemy as sa
 from flask import abort, current_app, request

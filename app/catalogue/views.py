@@ -6,8 +6,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.access import roles_required
 from app.args import paginate
+from app.auth.access import roles_required
 from app.extensions import db
 from app.models import Hall, Role, ServiceItem, Unit, Window
 from app.services import catalogue

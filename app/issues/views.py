@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from app.auth.access import deny, roles_required
 from app.args import int_arg
+from app.auth.access import deny, roles_required
 from app.extensions import db
 from app.formtools import choices
 from app.issues import forms

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 
 import prcoords
-from geopy.distance import geodesic
 from flask_babel import lazy_gettext as _l
+from geopy.distance import geodesic
 
 from app.services.errors import ServiceError
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.models import RequiredMaterial, Scenario, ServiceFee, ServiceItem, Unit, User

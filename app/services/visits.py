@@ -11,8 +11,7 @@ import hashlib
 import json
 import uuid as uuid_module
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 

@@ -7,16 +7,25 @@ autosaves it through the JSON API below; submit goes through the same API.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
-from app.auth.access import roles_required
 from app.args import int_arg
-from app.inputs import json_body
+from app.auth.access import roles_required
 from app.extensions import db
+from app.inputs import json_body
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
 from app.services import catalogue, geo, photos, surveys, visits
 from app.services.errors import ServiceError

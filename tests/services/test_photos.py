@@ -10,7 +10,13 @@ from PIL import Image
 
 from app.services import photos
 from app.services.storage import FileStorage
-from tests.photo_samples import FIXTURES, encoded, jpeg_claiming, jpeg_orientation6_with_gps, png_claiming
+from tests.photo_samples import (
+    FIXTURES,
+    encoded,
+    jpeg_claiming,
+    jpeg_orientation6_with_gps,
+    png_claiming,
+)
 
 
 def stored(processed: photos.Processed) -> Image.Image:
