@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from app.args import int_arg
 from app.auth.access import deny, roles_required
 from app.extensions import db
-from app.formtools import choices
+from app.formtools import attach_error, choices
 from app.issues import forms
 from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
 from app.models import Category, Issue, IssueState, RectificationType, Role, Severity
@@ -119,6 +119,7 @@ def _step(issue_id: int, action, form_class=None) -> ResponseReturnValue:  # typ
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
+        attach_error(form, exc)  # and beside the field it concerns
         return _detail_page(db.get_or_404(Issue, issue_id), form)
     db.session.commit()
     flash(_("Saved."), "success")
