@@ -8,8 +8,10 @@ written but (bounded) audit rows. One seeded app for the whole module, on the su
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from urllib.parse import urlencode
@@ -70,6 +72,7 @@ USERS = {Role.ADMIN: "sweep-admin", Role.LEADER: "sweep-leader", Role.INSPECTOR:
 UNITS = {Role.INSPECTOR: "approval", Role.UNIT: "market"}
 VISIT_UUID = "0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c"  # no visit has it
 SUBMITTED_UUID = "5b0f4c1e-2d3a-4e5f-8a9b-0c1d2e3f4a5b"
+DRAFT_UUID = "7d2a9e4b-1c3f-4a5b-9c8d-2e1f0a3b4c5d"
 
 
 def visit_body(app: Flask, **answers: object) -> dict:
@@ -107,6 +110,7 @@ def swept(tmp_path_factory) -> Iterator[Flask]:
         visit, _repeated = visits.submit(inspector, payload)
         db.session.commit()
         issues.approve(visit, accounts.find_by_username("leader"))
+        visits.save_draft(inspector, visits.parse_payload(DRAFT_UUID, draft))
         db.session.commit()
     yield app
     with app.app_context():
@@ -228,6 +232,29 @@ def test_hostile_path_and_query_values(swept) -> None:
                         failures.append(f"GET {path}?{arg}={value[:20]!r} → {status}")
     assert failures == []
     assert row_counts(swept) == before
+
+
+def test_hostile_photo_upload_fields(swept) -> None:
+    from tests.photo_samples import encoded
+
+    clients, before, failures = Clients(swept), row_counts(swept), []
+    inspector = clients(Role.INSPECTOR)
+    token = inspector.get("/visits/api/session").get_json()["csrf_token"]
+    good = {"question_key": "summary_photo", "taken_at": "1795000000000"}  # 2026-11-18
+    for name in ("photo_uuid", *good):
+        for value in [*TEXT_VALUES, "-1", "1e309", str(2**70)]:
+            data = {"photo_uuid": str(uuid.uuid4()), **good, name: value,
+                    "file": (io.BytesIO(encoded("JPEG")), "p.jpg")}
+            status = inspector.post(f"/visits/api/visits/{DRAFT_UUID}/photos", data=data, headers={
+                "X-CSRFToken": token}, content_type="multipart/form-data").status_code
+            if status >= 500 or status < 400:
+                failures.append(f"photo {name}={value[:20]!r} → {status}")
+    assert failures == []
+    assert row_counts(swept) == before
+    # The same upload with sensible fields is taken: what was refused was the hostile value.
+    data = {"photo_uuid": str(uuid.uuid4()), **good, "file": (io.BytesIO(encoded("JPEG")), "p.jpg")}
+    assert inspector.post(f"/visits/api/visits/{DRAFT_UUID}/photos", data=data, headers={"X-CSRFToken": token},
+                          content_type="multipart/form-data").status_code == 201
 
 
 #: Values every form must refuse (nothing written); the others must only never give a 5xx

@@ -24,7 +24,7 @@ from pillow_heif import register_heif_opener
 
 from app.extensions import db
 from app.models import Photo, Role, User, Visit
-from app.services import visits
+from app.services import surveys, visits
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
 
@@ -188,6 +188,8 @@ def parse_upload(photo_uuid: str, question_key: str | None, taken_ms: str | None
             taken_at = datetime.fromtimestamp(int(taken_ms) / 1000, UTC)
         except (ValueError, OverflowError, OSError):
             raise ServiceError("taken_at must be milliseconds since 1970", field="taken_at") from None
+        if not visits.YEARS[0] <= taken_at.year <= visits.YEARS[1]:
+            raise ServiceError("taken_at is not a time a phone took a photo", field="taken_at")
     key = (question_key or "").strip() or None
     if key is not None and (len(key) > 50 or not key.replace("_", "").isalnum()):
         raise ServiceError("bad question key", field="question_key")
@@ -213,6 +215,10 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
         return existing, True
     if not visit.editable:
         raise visits.VisitConflict(_l("This visit has been submitted and can no longer change."))
+    if upload.question_key is not None:
+        question = surveys.stored_template(visit.survey_version).question(upload.question_key)
+        if question is None or question.type != "photo":
+            raise ServiceError("no photo question has this key", field="question_key")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id))
     if count >= MAX_PHOTOS_PER_VISIT:
         raise PhotoRejected(_l("A visit has at most %(n)d photos.", n=MAX_PHOTOS_PER_VISIT))
