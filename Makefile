@@ -40,8 +40,9 @@ run: install
 	@echo "Ruwo on http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# The tests run in parallel, one worker per CPU (pytest-xdist); PYTEST_ARGS adds options.
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # Figures asked for in issues (see bench/); not part of `make test`.
 bench: bench-pages bench-photos bench-import

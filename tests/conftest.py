@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,21 +57,76 @@ def backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", None) or suite_backend()
 
 
+def _sqlite_file(tmp_path: Path) -> Path:
+    return tmp_path / "ruwo-test.sqlite3"
+
+
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> str:
     if backend == "postgresql":
-        url = os.environ.get(PG_URL_ENV, "")
-        require(bool(url), f"no PostgreSQL server: set {PG_URL_ENV} (.ci/run starts one)")
+        return postgres_url()
+    return f"sqlite:///{_sqlite_file(tmp_path)}"
+
+
+@functools.cache
+def postgres_url() -> str:
+    """The PostgreSQL database of this test process: RUWO_TEST_DATABASE_URL's, or under
+    pytest-xdist a database of this worker's own beside it (made on first use)."""
+    url = os.environ.get(PG_URL_ENV, "")
+    require(bool(url), f"no PostgreSQL server: set {PG_URL_ENV} (.ci/run starts one)")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return url
-    return f"sqlite:///{tmp_path / 'ruwo-test.sqlite3'}"
+    base = sa.make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": mine.database})
+            if not exists:
+                conn.exec_driver_sql(f'CREATE DATABASE "{mine.database}"')
+    finally:
+        engine.dispose()
+    return mine.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """SQLite files made once per session and copied for each test: the empty schema, and the
+    schema with the demo county (a file copy takes a millisecond; create_all and the seed ~80)."""
+    folder = tmp_path_factory.mktemp("templates")
+    files: dict[str, Path] = {}
+    for name in ("empty", "seeded"):
+        path = folder / f"{name}.sqlite3"
+        application = create_app(config_for(f"sqlite:///{path}"), instance_path=folder / "instance", environ={})
+        with application.app_context():
+            _db.create_all()
+            if name == "seeded":
+                demo.seed(PASSWORD, hasher_from_config(application.config), reset_passwords=False)
+                _db.session.commit()
+            _db.session.remove()
+            _db.engine.dispose()  # the last connection checkpoints the WAL into the file
+        files[name] = path
+    return files
+
+
+def _use_template(application: Flask, template: Path, target: Path) -> None:
+    """Put a copy of ``template`` where ``application``'s SQLite database is."""
+    with application.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, target)
 
 
 @pytest.fixture
-def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Flask]]:
+def app_factory(tmp_path: Path, database_url: str, backend: str,
+                sqlite_templates: dict[str, Path]) -> Iterator[Callable[..., Flask]]:
     """Build apps on this test's database and instance folder (the environment is ignored).
 
-    Each app starts on an empty schema made by create_all (migrations have their own tests)
-    and is dropped afterwards.
+    Each app starts on an empty schema made by create_all (migrations have their own tests),
+    copied from a template on SQLite, and is dropped afterwards.
     """
     built: list[Flask] = []
 
@@ -77,7 +134,9 @@ def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Fla
         application = create_app(
             config_for(database_url, **overrides), instance_path=tmp_path / "instance", environ={}
         )
-        if schema:
+        if schema and backend == "sqlite" and database_url == f"sqlite:///{_sqlite_file(tmp_path)}":
+            _use_template(application, sqlite_templates["empty"], _sqlite_file(tmp_path))
+        elif schema:
             with application.app_context():
                 _reset_schema()
         built.append(application)
@@ -87,7 +146,8 @@ def app_factory(tmp_path: Path, database_url: str) -> Iterator[Callable[..., Fla
     for application in built:
         with application.app_context():
             _db.session.remove()
-            _db.drop_all()
+            if backend != "sqlite":
+                _db.drop_all()
             _db.engine.dispose()
 
 
@@ -154,8 +214,11 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 
 @pytest.fixture
-def seeded(app: Flask) -> Flask:
+def seeded(app: Flask, backend: str, tmp_path: Path, sqlite_templates: dict[str, Path]) -> Flask:
     """The demo county with its accounts (password PASSWORD)."""
+    if backend == "sqlite" and app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{_sqlite_file(tmp_path)}":
+        _use_template(app, sqlite_templates["seeded"], _sqlite_file(tmp_path))
+        return app
     with app.app_context():
         demo.seed(PASSWORD, hasher_from_config(app.config), reset_passwords=False)
         _db.session.commit()

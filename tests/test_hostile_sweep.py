@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -26,15 +27,7 @@ from app.extensions import db
 from app.models import Role
 from app.services import accounts, demo, issues, visits
 from app.services.passwords import hasher_from_config
-from tests.conftest import (
-    PASSWORD,
-    PG_URL_ENV,
-    AuthActions,
-    _reset_schema,
-    config_for,
-    require,
-    suite_backend,
-)
+from tests.conftest import PASSWORD, AuthActions, _reset_schema, config_for, postgres_url, suite_backend
 
 HUGE, NEGATIVE = "99999999999999999999", "-2147483649"
 TEXT_VALUES = [HUGE, NEGATIVE, "a\x00b", "x" * 1_000_000, "[" * 10_000, "1e999", "nan"]
@@ -87,10 +80,7 @@ def swept(tmp_path_factory) -> Iterator[Flask]:
     backend = suite_backend()
     folder = tmp_path_factory.mktemp("sweep")
     if backend == "postgresql":
-        import os
-
-        url = os.environ.get(PG_URL_ENV, "")
-        require(bool(url), f"no PostgreSQL server: set {PG_URL_ENV}")
+        url = postgres_url()
     else:
         url = f"sqlite:///{folder / 'sweep.sqlite3'}"
     app = create_app(config_for(url, WTF_CSRF_ENABLED=True), instance_path=folder / "instance", environ={})
@@ -120,13 +110,21 @@ def swept(tmp_path_factory) -> Iterator[Flask]:
 
 
 class Clients:
-    """One signed-in test client per role, signed in again whenever a request ended its session."""
+    """One signed-in test client per role (anonymous for None), shared by the module's tests."""
+
+    _of: dict[int, Clients] = {}
 
     def __init__(self, app: Flask) -> None:
         self.app, self.clients = app, {}
 
-    def __call__(self, role: Role):
-        if role not in self.clients or self.clients[role].get("/account").status_code != 200:
+    @classmethod
+    def of(cls, app: Flask) -> Clients:
+        return cls._of.setdefault(id(app), cls(app))
+
+    def __call__(self, role: Role | None, renew: bool = False):
+        if role is None:
+            return self.clients.setdefault(None, self.app.test_client())
+        if renew or role not in self.clients or self.clients[role].get("/account").status_code != 200:
             client = self.app.test_client()
             answer = AuthActions(client).login(USERS[role])
             assert answer.status_code == 302, re.findall(r"class=\"(?:flash[^\"]*|error)\"[^>]*>([^<]+)", answer.get_data(as_text=True))
@@ -206,12 +204,12 @@ def test_every_get_route_declares_its_query_arguments(swept) -> None:
 
 
 def test_hostile_path_and_query_values(swept) -> None:
-    clients, before, failures = Clients(swept), row_counts(swept), []
+    clients, before, failures = Clients.of(swept), row_counts(swept), []
     for rule in swept.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         role = role_for(swept, rule.endpoint)
-        client = clients(role) if role else swept.test_client()
+        client = clients(role)
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         for name in rule.arguments:
             for value in PATH_VALUES:
@@ -237,7 +235,7 @@ def test_hostile_path_and_query_values(swept) -> None:
 def test_hostile_photo_upload_fields(swept) -> None:
     from tests.photo_samples import encoded
 
-    clients, before, failures = Clients(swept), row_counts(swept), []
+    clients, before, failures = Clients.of(swept), row_counts(swept), []
     inspector = clients(Role.INSPECTOR)
     token = inspector.get("/visits/api/session").get_json()["csrf_token"]
     good = {"question_key": "summary_photo", "taken_at": "1795000000000"}  # 2026-11-18
@@ -262,52 +260,72 @@ def test_hostile_photo_upload_fields(swept) -> None:
 REFUSED = ["a\x00b", "x" * 1_000_000]
 
 
-def sweep_forms(app: Flask, clients: Clients, values: list[str]) -> tuple[list[str], int]:
-    """POST each value into each field of each form the GET pages render, for every allowed role."""
+def sweep_forms(app: Flask, clients: Clients, endpoint: str, path: str, seen: set,
+                values: list[str]) -> tuple[list[str], int]:
+    """POST each hostile value into each field of each form the page at ``path`` renders, for every
+    role allowed on it (forms already swept elsewhere are skipped)."""
     failures: list[str] = []
-    seen: set = set()
-    for endpoint, path, methods in concrete_paths(app):
-        if "GET" not in methods:
+    swept = 0
+    for role in roles_for(app, endpoint):
+        client = clients(role)
+        page = client.get(path)
+        if page.status_code != 200 or "text/html" not in page.content_type:
             continue
-        for role in roles_for(app, endpoint):
-            client = clients(role) if role else app.test_client()
-            page = client.get(path)
-            if page.status_code != 200 or "text/html" not in page.content_type:
+        for form in forms_of(page.get_data(as_text=True), path):
+            action, fields = form["action"], form["fields"]
+            key = (role, action, tuple(sorted(fields)), tuple(values))
+            if action in SKIP_FORMS or key in seen:
                 continue
-            for form in forms_of(page.get_data(as_text=True), path):
-                action, fields = form["action"], form["fields"]
-                key = (role, action, tuple(sorted(fields)))
-                if action in SKIP_FORMS or key in seen:
-                    continue
-                seen.add(key)
-                for name in [n for n in fields if n not in SKIP_FIELDS]:
-                    for value in values:
-                        client = clients(role) if role else client
-                        # A fresh page: a fresh token and the fields' current values.
-                        fresh = forms_of(client.get(path).get_data(as_text=True), path)
-                        current = next((f for f in fresh if f["action"] == action), form)
-                        data = {k: v for k, v in current["fields"].items() if v is not None}
-                        data[name] = value
-                        status = client.post(action, data=data).status_code
-                        if status >= 500:
-                            failures.append(f"POST {action} as {role} {name}={value[:20]!r} → {status}")
-                        elif status < 400 and value in REFUSED:
-                            failures.append(f"POST {action} as {role} {name}={value[:20]!r} accepted ({status})")
-    return failures, len(seen)
+            seen.add(key)
+            swept += 1
+            data = {k: v for k, v in fields.items() if v is not None}
+            for name in [n for n in fields if n not in SKIP_FIELDS]:
+                for value in values:
+                    response = client.post(action, data={**data, name: value})
+                    status = response.status_code
+                    if status >= 500:
+                        failures.append(f"POST {action} as {role} {name}={value[:20]!r} → {status}")
+                    elif status < 400 and value in REFUSED:
+                        failures.append(f"POST {action} as {role} {name}={value[:20]!r} accepted ({status})")
+                    if status == 302 and "/login" in response.location:
+                        client = clients(role, renew=True)
+    return failures, swept
 
 
-def test_hostile_form_fields(swept) -> None:
-    clients, before = Clients(swept), row_counts(swept)
-    failures, forms = sweep_forms(swept, clients, REFUSED)
-    assert failures == []
-    assert row_counts(swept) == before  # nothing written but audit rows
-    assert forms >= 30, forms  # the sweep reached the forms
-    failures, _forms = sweep_forms(swept, clients, [v for v in TEXT_VALUES if v not in REFUSED])
-    assert failures == []
+GET_PAGES = sorted((endpoint, path) for endpoint, path, methods in concrete_paths(create_app(
+    config_for("sqlite://"), instance_path=tempfile.mkdtemp(), environ={})) if "GET" in methods)
+
+
+@pytest.fixture(scope="module")
+def swept_forms() -> set:
+    """The forms already swept in this module (the footer's forms are on every page)."""
+    return set()
+
+
+@pytest.mark.parametrize(("endpoint", "path"), GET_PAGES, ids=[p for _e, p in GET_PAGES])
+def test_hostile_form_fields(swept, swept_forms, endpoint, path) -> None:
+    clients = Clients.of(swept)
+    before = row_counts(swept)
+    failures, _forms = sweep_forms(swept, clients, endpoint, path, swept_forms, REFUSED)
+    assert row_counts(swept) == before  # refused: nothing written but audit rows
+    more, _forms = sweep_forms(swept, clients, endpoint, path, swept_forms,
+                               [v for v in TEXT_VALUES if v not in REFUSED])
+    assert failures + more == []
+
+
+def test_the_sweep_reaches_the_forms(swept) -> None:
+    """The pages the sweep opens, as the roles it signs in with, render many distinct forms."""
+    clients, found = Clients.of(swept), set()
+    for endpoint, path in GET_PAGES:
+        for role in roles_for(swept, endpoint):
+            page = clients(role).get(path)
+            if page.status_code == 200 and "text/html" in page.content_type:
+                found |= {(role, f["action"], tuple(sorted(f["fields"]))) for f in forms_of(page.get_data(as_text=True), path)}
+    assert len(found) >= 50, len(found)
 
 
 def test_hostile_json_bodies(swept) -> None:
-    clients, before, failures = Clients(swept), row_counts(swept), []
+    clients, before, failures = Clients.of(swept), row_counts(swept), []
     inspector = clients(Role.INSPECTOR)
     token = inspector.get("/visits/api/session").get_json()["csrf_token"]
     headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
