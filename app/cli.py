@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Role
-from app.services import accounts, demo, guides, surveys
+from app.services import accounts, checklists, demo, guides
 from app.services.errors import ServiceError
 from app.services.passwords import hasher_from_config
 
@@ -108,9 +108,9 @@ def surveys_group() -> None:
 def surveys_check_command(folder: Path | None) -> None:
     """Validate the templates (FOLDER, default the app's surveys/); exit 1 naming any problem."""
     folder = folder or Path(current_app.config.get("SURVEYS_PATH") or Path(current_app.root_path).parent / "surveys")
-    templates = surveys.load_folder(folder)  # raises SurveyError: file, question key, problem
+    templates = checklists.load_folder(folder)  # raises SurveyError: file, question key, problem
     try:
-        drift = surveys.drifted(templates.values())
+        drift = checklists.drifted(templates.values())
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         drift = []

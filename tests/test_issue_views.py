@@ -77,9 +77,9 @@ def test_leader_dismisses_regrades_adds_and_returns(seeded, loop) -> None:
 
 
 def visit_findings(visit):
-    from app.services import findings
+    from app.services import checklists
 
-    return findings.of_visit(visit)
+    return checklists.of_visit(visit)
 
 
 def approve(loop) -> None:

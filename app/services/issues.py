@@ -40,7 +40,7 @@ from app.models import (
     Window,
 )
 from app.models.base import utcnow
-from app.services import audit, calendar, findings, photos, visits
+from app.services import audit, calendar, checklists, photos, visits
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
 
@@ -149,7 +149,7 @@ def approve(visit: Visit, leader: User, now: datetime | None = None) -> list[Iss
     audit.record("visit.approve", actor=leader, object_type="visit", object_id=visit.id)
     touched: list[Issue] = []
     confirmed = []
-    for finding in findings.of_visit(visit):
+    for finding in checklists.of_visit(visit):
         if finding.state is FindingState.DISMISSED:
             continue
         finding.state = FindingState.CONFIRMED

@@ -24,7 +24,7 @@ from pillow_heif import register_heif_opener
 
 from app.extensions import db
 from app.models import Photo, Role, User, Visit
-from app.services import surveys, visits
+from app.services import checklists, visits
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
 
@@ -216,7 +216,7 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
     if not visit.editable:
         raise visits.VisitConflict(_l("This visit has been submitted and can no longer change."))
     if upload.question_key is not None:
-        question = surveys.stored_template(visit.survey_version).question(upload.question_key)
+        question = checklists.stored_template(visit.survey_version).question(upload.question_key)
         if question is None or question.type != "photo":
             raise ServiceError("no photo question has this key", field="question_key")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id))

@@ -38,7 +38,7 @@ from app.models import (
     Window,
 )
 from app.models.base import utcnow
-from app.services import audit, findings, geo, surveys
+from app.services import audit, checklists, geo
 from app.services.errors import ServiceError
 
 MAX_EXTRA_MATERIALS = 30
@@ -264,19 +264,19 @@ def save_draft(inspector: User, payload: VisitPayload) -> Visit:
         raise VisitConflict(_l("This visit has been submitted and can no longer change."))
     if visit is None:
         window, item, assignment = _check_target(inspector, payload)
-        template = surveys.registry().current()
+        template = checklists.registry().current()
         visit = Visit(uuid=payload.uuid, inspector=inspector, window=window, service_item=item,
-                      assignment=assignment, survey_version=surveys.snapshot(template))
+                      assignment=assignment, survey_version=checklists.snapshot(template))
         db.session.add(visit)
     elif payload.service_item_id != visit.service_item_id:
         _window, item, _assignment = _check_target(
             inspector, replace(payload, window_id=visit.window_id, assignment_id=visit.assignment_id))
         visit.service_item = item
-    template = surveys.stored_template(visit.survey_version)
+    template = checklists.stored_template(visit.survey_version)
     for name in MARKS:
         setattr(visit, f"{name}_at", payload.marks.get(name))
     _set_position(visit, payload.position)
-    cleaned = surveys.clean_answers(template, payload.answers)
+    cleaned = checklists.clean_answers(template, payload.answers)
     _replace_answers(visit, cleaned)
     guide = visit.service_item.materials if visit.service_item else []
     visit.materials = [
@@ -341,20 +341,20 @@ def submit(inspector: User, payload: VisitPayload, now: datetime | None = None) 
     if visit is not None and visit.inspector_id != inspector.id:
         raise VisitNotFound("no such visit")
     if visit is not None and not visit.editable:
-        template = surveys.stored_template(visit.survey_version)
-        if visit.payload_sha256 == payload.digest(surveys.clean_answers(template, payload.answers)):
+        template = checklists.stored_template(visit.survey_version)
+        if visit.payload_sha256 == payload.digest(checklists.clean_answers(template, payload.answers)):
             return visit, True
         raise VisitConflict(_l("This visit was already submitted with other content."))
     visit = save_draft(inspector, payload)
-    template = surveys.stored_template(visit.survey_version)
-    cleaned = surveys.clean_answers(template, payload.answers)
-    problems = surveys.problems(template, cleaned)
+    template = checklists.stored_template(visit.survey_version)
+    cleaned = checklists.clean_answers(template, payload.answers)
+    problems = checklists.problems(template, cleaned)
     if mark_problems(payload.marks):
         problems["timings"] = _("The timer marks are out of order; correct the times.")
     if problems:
         raise SubmitInvalid(problems)
     visit.submit(now, payload.digest(cleaned))
-    findings.propose(visit)
+    checklists.propose(visit)
     if visit.assignment is not None and visit.assignment.state is AssignmentState.OPEN:
         visit.assignment.state = AssignmentState.DONE
     audit.record("visit.submit", actor=inspector, object_type="visit", object_id=visit.id)
