@@ -40,7 +40,7 @@ from app.models import (
     Window,
 )
 from app.models.base import utcnow
-from app.services import audit, calendar, checklists, photos, visits
+from app.services import audit, calendar, checklists, visits
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
 
@@ -268,7 +268,7 @@ def report(issue: Issue, user: User, measures: str, files: list[tuple[str, Binar
         raise ServiceError(_l("Describe the measures taken."), field="measures")
     if len(files) > MAX_EVIDENCE:
         raise ServiceError(_l("At most %(n)d photos.", n=MAX_EVIDENCE), field="evidence")
-    processed = [photos.process(stream) for _name, stream in files]  # refuses before writing anything
+    processed = [visits.process(stream) for _name, stream in files]  # refuses before writing anything
     event = _move(issue, IssueState.REPORTED, user, "reported", measures)
     saved: list[str] = []
     try:

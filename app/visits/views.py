@@ -27,7 +27,7 @@ from app.auth.access import roles_required
 from app.extensions import db
 from app.inputs import json_body
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
-from app.services import catalogue, checklists, geo, photos, visits
+from app.services import catalogue, checklists, geo, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -100,7 +100,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
             "photo": url_for("visits.api_remove_photo", visit_uuid=visit_uuid, photo_uuid="PHOTO"),
         },
         "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
-        "max_photos": photos.MAX_PHOTOS_PER_VISIT,
+        "max_photos": visits.MAX_PHOTOS_PER_VISIT,
     }
     return render_template(template_name, visit=visit, window=window, hall=window.hall, item=item,
                            template=template, page=page, marks=MARKS)
@@ -225,9 +225,9 @@ def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
     if upload is None:
         return jsonify(error=400, message=_("Choose a photo.")), 400
     try:
-        fields = photos.parse_upload(request.form.get("photo_uuid", ""), request.form.get("question_key"),
+        fields = visits.parse_upload(request.form.get("photo_uuid", ""), request.form.get("question_key"),
                                      request.form.get("taken_at"))
-        photo, repeated = photos.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
+        photo, repeated = visits.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
     except visits.VisitNotFound as exc:
         return _json_error(exc, 404)
     except visits.VisitConflict as exc:
@@ -260,7 +260,7 @@ def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
 def api_remove_photo(visit_uuid: str, photo_uuid: str) -> tuple[Response, int]:
     """Remove a photo from a draft (the files go after the row)."""
     try:
-        keys = photos.remove_photo(current_user, visit_uuid, photo_uuid)
+        keys = visits.remove_photo(current_user, visit_uuid, photo_uuid)
     except visits.VisitNotFound as exc:
         return _json_error(exc, 404)
     except visits.VisitConflict as exc:
