@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Role
-from app.services import accounts, checklists, demo, guides
+from app.services import accounts, catalogue, checklists, demo
 from app.services.errors import ServiceError
 from app.services.passwords import hasher_from_config
 
@@ -86,8 +86,8 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
 def import_guides_command(path: Path) -> None:
     """Import service guides from an .xlsx or .csv file (docs/guide-import.md): all or nothing."""
     try:
-        result = guides.import_guides(path.name, path.read_bytes())
-    except guides.ImportFailed as exc:
+        result = catalogue.import_guides(path.name, path.read_bytes())
+    except catalogue.ImportFailed as exc:
         db.session.rollback()
         for error in exc.errors:
             where = f"row {error.row}, column {error.column}" if error.column else f"row {error.row}"

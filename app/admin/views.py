@@ -25,7 +25,7 @@ from app.extensions import db
 from app.formtools import attach_error, choices
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import accounts, audit, calendar, catalogue, guides
+from app.services import accounts, audit, calendar, catalogue
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
 
@@ -181,17 +181,17 @@ def window_active(window_id: int) -> Response:
 BLANK_ROWS = 3
 
 
-def _guide_data(form: forms.ServiceItemForm) -> guides.GuideData:
+def _guide_data(form: forms.ServiceItemForm) -> catalogue.GuideData:
     def kept(entries):  # type: ignore[no-untyped-def]
         return [e.form for e in entries if (e.form.name.data or "").strip() and not e.form.remove.data]
 
-    return guides.GuideData(
+    return catalogue.GuideData(
         code=form.code.data, name=form.name.data, unit_code=form.unit_code.data,
         promised_days=form.promised_days.data, statutory_days=form.statutory_days.data,
         fee_rule=form.fee_rule.data or "", max_trips=form.max_trips.data,
         online_available=form.online_available.data,
         one_thing_package=form.one_thing_package.data or "", guide_url=form.guide_url.data or "",
-        materials=tuple(guides.MaterialData(m.name.data, m.condition.data or "",
+        materials=tuple(catalogue.MaterialData(m.name.data, m.condition.data or "",
                                             m.obtainable_by_sharing.data, m.abolished.data)
                         for m in kept(form.materials.entries)),
         scenarios=tuple((s.name.data, s.description.data or "") for s in kept(form.scenarios.entries)),
@@ -222,7 +222,7 @@ def item_form(item_id: int | None = None) -> ResponseReturnValue:
     form.unit_code.choices = choices(catalogue.unit_choices(item.unit_id if item else None, by_code=True))
     if item and request.method == "GET":
         _fill_guide_form(form, item)
-    done = save_form(form, lambda: guides.save_guide(_guide_data(form), item, actor=current_user),
+    done = save_form(form, lambda: catalogue.save_guide(_guide_data(form), item, actor=current_user),
                      _("Service item saved."), lambda i: url_for("catalogue.item", item_id=i.id))
     if done:
         return done
@@ -253,15 +253,15 @@ def import_guides() -> tuple[str, int]:
         # POST's transaction holds the write lock) so that nobody waits while the file is read.
         db.session.rollback()
         try:
-            result = guides.import_rows(filename, guides.read_table(filename, upload.read()), actor=current_user)
-        except guides.ImportFailed as exc:
+            result = catalogue.import_rows(filename, catalogue.read_table(filename, upload.read()), actor=current_user)
+        except catalogue.ImportFailed as exc:
             db.session.rollback()
             errors = exc.errors
         else:
             db.session.commit()
     status = 422 if request.method == "POST" and result is None else 200
     return render_template("admin/import.html", form=form, result=result, errors=errors,
-                           columns=[names[0] for names in guides.COLUMNS.values()]), status
+                           columns=[names[0] for names in catalogue.COLUMNS.values()]), status
 
 
 # --- Accounts --------------------------------------------------------------------------------------
