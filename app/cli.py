@@ -13,8 +13,8 @@ from flask.cli import with_appcontext
 from app.extensions import db
 from app.models import Role
 from app.services import accounts, catalogue, checklists, demo
+from app.services.accounts import hasher_from_config
 from app.services.errors import ServiceError
-from app.services.passwords import hasher_from_config
 
 
 def stdin_is_terminal() -> bool:

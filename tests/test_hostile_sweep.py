@@ -25,7 +25,7 @@ from app.auth.access import POLICY_ATTR
 from app.extensions import db
 from app.models import Role
 from app.services import accounts, demo, issues, visits
-from app.services.passwords import hasher_from_config
+from app.services.accounts import hasher_from_config
 from tests.conftest import (
     PASSWORD,
     PG_URL_ENV,
