@@ -5,7 +5,6 @@ Reading the catalogue is in app/catalogue (leaders may read it too).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -14,15 +13,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.admin import forms
+from app.admin.pages import active_flag, form_page, save_form, set_active_and_return
 from app.args import int_arg, paginate
 from app.auth.access import roles_required
-from app.auth.session import hasher, local_path
+from app.auth.session import hasher
 from app.extensions import db
-from app.formtools import attach_error, choices
+from app.formtools import choices
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
 from app.services import accounts, audit, calendar, catalogue
@@ -43,44 +42,6 @@ def index() -> str:
         units=catalogue.active_units(),
         locked=catalogue.locked_users(utcnow()),
     )
-
-
-def save_form(form: FlaskForm, save: Callable[[], object], message: str,
-              next_url: Callable[[object], str]) -> Response | None:
-    """Validate, call the service, commit and redirect; on refusal roll back and show why."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        obj = save()
-    except ServiceError as exc:
-        db.session.rollback()
-        attach_error(form, exc)
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return redirect(next_url(obj))
-
-
-def form_page(form: FlaskForm, title: str, back: str, **context: object) -> tuple[str, int]:
-    """The form; sent back after a POST only when it was refused, hence 422 then."""
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/form.html", form=form, title=title, back=back, **context), status
-
-
-def active_flag() -> bool:
-    """The toggle forms' "active": "1" or "0"; anything else is refused (400)."""
-    value = request.form.get("active")
-    if value not in ("0", "1"):
-        abort(400)
-    return value == "1"
-
-
-def set_active_and_return(obj: object, fallback: str) -> Response:
-    active = active_flag()
-    catalogue.set_active(obj, active, actor=current_user)
-    db.session.commit()
-    flash(_("Activated.") if active else _("Deactivated; it keeps its history."), "success")
-    return redirect(local_path(request.form.get("next")) or fallback)
 
 
 # --- Units -------------------------------------------------------------------------------------
