@@ -183,7 +183,8 @@ def item_form(item_id: int | None = None) -> ResponseReturnValue:
     form.unit_code.choices = choices(catalogue.unit_choices(item.unit_id if item else None, by_code=True))
     if item and request.method == "GET":
         _fill_guide_form(form, item)
-    done = save_form(form, lambda: catalogue.save_guide(_guide_data(form), item, actor=current_user),
+    done = save_form(form,
+                     lambda: catalogue.save_guide(_guide_data(form), item, actor=current_user),
                      _("Service item saved."), lambda i: url_for("catalogue.item", item_id=i.id))
     if done:
         return done

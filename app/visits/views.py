@@ -225,8 +225,8 @@ def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
     if upload is None:
         return jsonify(error=400, message=_("Choose a photo.")), 400
     try:
-        fields = visits.parse_upload(request.form.get("photo_uuid", ""), request.form.get("question_key"),
-                                     request.form.get("taken_at"))
+        fields = visits.parse_upload(request.form.get("photo_uuid", ""),
+                                     request.form.get("question_key"), request.form.get("taken_at"))
         photo, repeated = visits.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
     except visits.VisitNotFound as exc:
         return _json_error(exc, 404)

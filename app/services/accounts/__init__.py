@@ -34,9 +34,10 @@ from app.services.accounts.users import (
 
 __all__ = [
     # Users
-    "USERNAME_RE", "LockoutPolicy", "LoginFailed", "LoginRefusal", "NewUser", "admin_reset_password",
-    "admin_unlock", "authenticate", "change_password", "create_user", "find_by_username",
-    "find_unit", "logout", "reset_password", "set_locale", "set_user_active", "update_user",
+    "USERNAME_RE", "LockoutPolicy", "LoginFailed", "LoginRefusal", "NewUser",
+    "admin_reset_password", "admin_unlock", "authenticate", "change_password", "create_user",
+    "find_by_username", "find_unit", "logout", "reset_password", "set_locale", "set_user_active",
+    "update_user",
     # Passwords
     "Hasher", "character_classes", "check_policy", "hasher_from_config", "policy_problems",
 ]

@@ -252,7 +252,7 @@ def _group_rows(rows: list[list[str]], header: _Header, errors: list[RowError]) 
 
 def _merge_item_cells(group: dict, cells: dict[str, str], code: str, number: int,
                       header: _Header) -> list[RowError]:
-    """Keep the item's cells from its first row that gives them; a later row may only repeat them."""
+    """Keep the item's cells from the first row giving them; a later row may only repeat them."""
     errors = []
     for key in ITEM_COLUMNS:
         if key not in header.columns or not cells[key]:
@@ -265,7 +265,8 @@ def _merge_item_cells(group: dict, cells: dict[str, str], code: str, number: int
     return errors
 
 
-def _add_material(group: dict, cells: dict[str, str], number: int, header: _Header) -> list[RowError]:
+def _add_material(group: dict, cells: dict[str, str], number: int,
+                  header: _Header) -> list[RowError]:
     """The row's material, if it names one; details without a material are an error."""
     errors = []
     if cells.get("material"):
@@ -279,13 +280,14 @@ def _add_material(group: dict, cells: dict[str, str], number: int, header: _Head
             cells["material"], cells.get("condition", ""), **flags)))
     elif cells.get("condition") or _parse_bool(cells.get("abolished", "")) or _parse_bool(
             cells.get("obtainable_by_sharing", "")):
-        errors.append(RowError(number, header.label("material") if "material" in header.columns
-                               else COLUMNS["material"][0], _l("Enter the material these details belong to.")))
+        column = header.label("material") if "material" in header.columns else COLUMNS["material"][0]
+        errors.append(RowError(number, column, _l("Enter the material these details belong to.")))
     return errors
 
 
-def _build_guides(groups: dict[str, dict], header: _Header, errors: list[RowError]) -> list[tuple[int, GuideData]]:
-    """A GuideData per group whose cells read, each checked by ``validate`` (problems by row and column)."""
+def _build_guides(groups: dict[str, dict], header: _Header,
+                  errors: list[RowError]) -> list[tuple[int, GuideData]]:
+    """A GuideData per group whose cells can be read, checked by ``validate`` (errors by cell)."""
     guides = []
     for code, group in groups.items():
         data, cell_errors = _guide_from_cells(code, group, header.label)
@@ -301,7 +303,8 @@ def _build_guides(groups: dict[str, dict], header: _Header, errors: list[RowErro
 def _locate(problem: Problem, group: dict, header: _Header) -> RowError:
     """A guide's problem at its cell: a material's on its own row, the item's on its first."""
     if problem.field == "materials" and problem.index is not None:
-        return RowError(group["materials"][problem.index][0], header.label("material"), problem.message)
+        row = group["materials"][problem.index][0]
+        return RowError(row, header.label("material"), problem.message)
     column = header.label(problem.field) if problem.field in header.columns else problem.field
     return RowError(group["row"], column, problem.message)
 

@@ -142,8 +142,8 @@ def _fee_problems(fees: Sequence[tuple[str, Decimal]]) -> list[Problem]:
 
 
 def _material_problems(materials: Sequence[MaterialData]) -> list[Problem]:
-    return [Problem("materials", _l("A material is either abolished or obtainable by sharing, not both."), index)
-            for index, material in enumerate(materials)
+    both = _l("A material is either abolished or obtainable by sharing, not both.")
+    return [Problem("materials", both, index) for index, material in enumerate(materials)
             if material.abolished and material.obtainable_by_sharing]
 
 

@@ -99,8 +99,9 @@ def _fee(visit: Visit, answers: dict[str, Any], key: str) -> tuple[Severity | No
     return Severity.CRITICAL, f"{_days(amount)} 元 {what}".strip()
 
 
+GuideRuleCheck = Callable[[Visit, dict[str, Any], str], tuple[Severity | None, str]]
 #: The named rules over the guide and the hall, each giving (severity or None, detail).
-GUIDE_RULE_CHECKS: dict[str, Callable[[Visit, dict[str, Any], str], tuple[Severity | None, str]]] = {
+GUIDE_RULE_CHECKS: dict[str, GuideRuleCheck] = {
     "extra_materials": _extra_materials,
     "abolished_or_shared_materials": _abolished_or_shared,
     "wait_thresholds": _wait,

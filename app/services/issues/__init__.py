@@ -55,7 +55,8 @@ __all__ = [
     "GUIDE_CATEGORIES", "RECTIFICATION_DAYS", "ManualFinding", "add_manual", "approve", "dismiss",
     "regrade", "restore", "return_visit",
     # The unit's steps
-    "MAX_EVIDENCE", "china_today", "explain", "is_responsible", "report", "request_extension", "start",
+    "MAX_EVIDENCE", "china_today", "explain", "is_responsible", "report", "request_extension",
+    "start",
     # The leaders' steps
     "ESCALATION_MAX", "IssueSettings", "assign_revisit", "begin_review", "close_with_reason",
     "decide_extension", "escalate", "send_back", "update_settings",

@@ -48,7 +48,7 @@ def china_today(now: datetime | None = None) -> date:
 
 def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",
               previous: IssueState | None = None) -> IssueEvent:
-    """Record a step on the issue: an IssueEvent and an audit row (``previous``: the state it left)."""
+    """Record a step on the issue: an IssueEvent and an audit row (``previous``: the state left)."""
     event = IssueEvent(issue=issue, actor_id=actor.id if actor else None,
                        actor_role=str(actor.role) if actor else "system", kind=kind, note=note.strip()[:2000],
                        from_state=str(previous) if previous else None,
@@ -60,7 +60,7 @@ def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",
 
 
 def move(issue: Issue, to: IssueState, actor: User | None, kind: str, note: str = "") -> IssueEvent:
-    """Move the issue through the lifecycle's guard and record the step (ServiceError if not allowed)."""
+    """Move the issue through the lifecycle's guard and record the step; ServiceError if refused."""
     try:
         previous = issue.move(to)
     except InvalidTransition as exc:
@@ -96,7 +96,8 @@ def report(issue: Issue, user: User, measures: str, files: list[tuple[str, Binar
         raise ServiceError(_l("Describe the measures taken."), field="measures")
     if len(files) > MAX_EVIDENCE:
         raise ServiceError(_l("At most %(n)d photos.", n=MAX_EVIDENCE), field="evidence")
-    processed = [visits.process(stream) for _name, stream in files]  # refuses before writing anything
+    # The photo pipeline refuses a bad file before anything is written.
+    processed = [visits.process(stream) for _name, stream in files]
     event = move(issue, IssueState.REPORTED, user, "reported", measures)
     saved: list[str] = []
     try:

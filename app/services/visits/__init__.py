@@ -60,8 +60,8 @@ __all__ = [
     # The phone's draft
     "MAX_EXTRA_MATERIALS", "MAX_ID", "YEARS", "VisitPayload", "parse_payload",
     # Autosave, submit, discard
-    "SubmitInvalid", "VisitConflict", "VisitNotFound", "classify_materials", "discard", "draft_state",
-    "find", "mark_problems", "position_marks", "save_draft", "submit",
+    "SubmitInvalid", "VisitConflict", "VisitNotFound", "classify_materials", "discard",
+    "draft_state", "find", "mark_problems", "position_marks", "save_draft", "submit",
     # Lists
     "drafts", "for_review", "open_assignments", "submitted",
     # Assignments by hand

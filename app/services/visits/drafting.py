@@ -216,7 +216,8 @@ def submit(inspector: User, payload: VisitPayload, now: datetime | None = None) 
         raise VisitNotFound("no such visit")
     if visit is not None and not visit.editable:
         template = checklists.stored_template(visit.survey_version)
-        if visit.payload_sha256 == payload.digest(checklists.clean_answers(template, payload.answers)):
+        cleaned = checklists.clean_answers(template, payload.answers)
+        if visit.payload_sha256 == payload.digest(cleaned):
             return visit, True
         raise VisitConflict(_l("This visit was already submitted with other content."))
     visit = save_draft(inspector, payload)

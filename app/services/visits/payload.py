@@ -126,7 +126,8 @@ def _marks(raw: Mapping[str, Any]) -> dict[str, datetime]:
     """The timer marks given (a blank one is no mark); only names in MARKS."""
     if any(k not in MARKS for k in raw):
         raise ServiceError("marks may only be " + ", ".join(MARKS), field="marks")
-    return {name: _time(value, f"mark {name}", "marks") for name, value in raw.items() if value not in (None, "")}
+    return {name: _time(value, f"mark {name}", "marks")
+            for name, value in raw.items() if value not in (None, "")}
 
 
 def _materials(raw: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[str, ...]]:
