@@ -212,6 +212,7 @@ class _Header:
     columns: dict[str, int]
 
     def label(self, key: str) -> str:
+        """The title of ``key``'s column, as the file spells it."""
         return str(self.titles[self.columns[key]]).strip()
 
 
@@ -307,6 +308,7 @@ def _locate(problem: Problem, group: dict, header: _Header) -> RowError:
         return RowError(row, header.label("material"), problem.message)
     column = header.label(problem.field) if problem.field in header.columns else problem.field
     return RowError(group["row"], column, problem.message)
+
 
 def _guide_from_cells(code: str, group: dict, label) -> tuple[GuideData | None, list[tuple[str, object]]]:  # type: ignore[no-untyped-def]
     cells = group["cells"]

@@ -98,7 +98,6 @@ def _position(raw: Mapping[str, Any]) -> tuple[float, float, float | None, datet
     return lat, lon, accuracy, at
 
 
-
 def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
     """Check the shape of a JSON draft; raise ServiceError (400) for anything malformed."""
     try:
