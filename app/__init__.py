@@ -55,7 +55,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import session as auth_session
     from app.database import configure_engine
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
-    from app.services import surveys
+    from app.services import checklists
     from app.services.storage import FileStorage
 
     db.init_app(app)
@@ -88,7 +88,7 @@ def register_extensions(app: Flask) -> None:
         feature_policy={},
         document_policy={},
     )
-    surveys.init_app(app)
+    checklists.init_app(app)
     uploads = app.config.get("UPLOADS_PATH") or Path(app.instance_path) / "uploads"
     app.extensions["ruwo_storage"] = FileStorage(Path(uploads))
     proxies = int(app.config["PROXY_COUNT"])

@@ -12,9 +12,9 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Role
-from app.services import accounts, demo, guides, surveys
+from app.services import accounts, catalogue, checklists, demo
+from app.services.accounts import hasher_from_config
 from app.services.errors import ServiceError
-from app.services.passwords import hasher_from_config
 
 
 def stdin_is_terminal() -> bool:
@@ -86,8 +86,8 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
 def import_guides_command(path: Path) -> None:
     """Import service guides from an .xlsx or .csv file (docs/guide-import.md): all or nothing."""
     try:
-        result = guides.import_guides(path.name, path.read_bytes())
-    except guides.ImportFailed as exc:
+        result = catalogue.import_guides(path.name, path.read_bytes())
+    except catalogue.ImportFailed as exc:
         db.session.rollback()
         for error in exc.errors:
             where = f"row {error.row}, column {error.column}" if error.column else f"row {error.row}"
@@ -108,9 +108,9 @@ def surveys_group() -> None:
 def surveys_check_command(folder: Path | None) -> None:
     """Validate the templates (FOLDER, default the app's surveys/); exit 1 naming any problem."""
     folder = folder or Path(current_app.config.get("SURVEYS_PATH") or Path(current_app.root_path).parent / "surveys")
-    templates = surveys.load_folder(folder)  # raises SurveyError: file, question key, problem
+    templates = checklists.load_folder(folder)  # raises SurveyError: file, question key, problem
     try:
-        drift = surveys.drifted(templates.values())
+        drift = checklists.drifted(templates.values())
     except sa.exc.SQLAlchemyError:
         db.session.rollback()
         drift = []

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from app.args import ID_MAX
-from app.services import guides
+from app.services import catalogue
 from app.services.errors import ServiceError
 
 
@@ -27,8 +27,8 @@ def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:
 
 def attach_error(form: FlaskForm, exc: ServiceError) -> None:
     """Show a service's refusal beside the field it concerns (or above the form)."""
-    problems = exc.problems if isinstance(exc, guides.GuideInvalid) else [
-        guides.Problem(exc.field or "", exc.message)]
+    problems = exc.problems if isinstance(exc, catalogue.GuideInvalid) else [
+        catalogue.Problem(exc.field or "", exc.message)]
     for problem in problems:
         target = getattr(form, problem.field, None) if problem.field else None
         if target is not None and problem.index is not None and hasattr(target, "entries"):

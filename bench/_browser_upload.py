@@ -17,7 +17,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import demo  # noqa: E402
-from app.services.passwords import hasher_from_config  # noqa: E402
+from app.services.accounts import hasher_from_config  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

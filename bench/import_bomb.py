@@ -1,6 +1,6 @@
 """A guide import that would tie the server up: a ~1 MB .xlsx whose sheet unpacks to 1 GiB.
 
-Measures, in a fresh process, how long ``guides.read_table`` takes to refuse it and how much
+Measures, in a fresh process, how long ``catalogue.read_table`` takes to refuse it and how much
 the process's peak RSS grows while it does. Budget: under 1 s, under 50 MB.
 
     make bench-import   [UNPACKED_MIB=1024]
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.services import guides  # noqa: E402
+from app.services import catalogue  # noqa: E402
 from tests.test_hostile_input import xlsx_bomb  # noqa: E402
 
 
@@ -34,8 +34,8 @@ def main() -> None:
     before = peak_rss_mb()
     started = time.perf_counter()
     try:
-        guides.read_table("guides.xlsx", bomb)
-    except guides.ImportFailed as exc:
+        catalogue.read_table("guides.xlsx", bomb)
+    except catalogue.ImportFailed as exc:
         outcome = f"refused: {exc.errors[0].message}"
     else:
         outcome = "ACCEPTED (should have been refused)"

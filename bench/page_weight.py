@@ -22,7 +22,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import ServiceItem, Window  # noqa: E402
 from app.services import demo  # noqa: E402
-from app.services.passwords import hasher_from_config  # noqa: E402
+from app.services.accounts import hasher_from_config  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
 BUDGET = 60_000  # "60 KB", read strictly as 60,000 bytes

@@ -1,6 +1,6 @@
 """The photo pipeline on a 12 MP phone JPEG (4032×3024, EXIF orientation 6).
 
-1. Server time: Ruwo's whole pipeline (photos.process: sha256, EXIF read, exif_transpose,
+1. Server time: Ruwo's whole pipeline (visits.process: sha256, EXIF read, exif_transpose,
    resize to 2048 px, metadata-free JPEG, 320 px thumbnail) against Pillow's minimal pipeline
    to the same target (open → draft → exif_transpose → resize → save). Median of N runs each,
    in this process. Budget: ≤ 1.3× the minimal pipeline.
@@ -67,9 +67,9 @@ def minimal(data: bytes) -> bytes:
 
 
 def ruwo(data: bytes) -> bytes:
-    from app.services import photos
+    from app.services import visits
 
-    return photos.process(io.BytesIO(data)).image
+    return visits.process(io.BytesIO(data)).image
 
 
 def median_ms(function, data: bytes) -> float:
@@ -91,7 +91,7 @@ def _status_kb(field: str) -> int:
 
 def run_once_and_report(which: str, path: str) -> None:
     """In a fresh process: reset the peak (clear_refs 5), run once, print peak growth in KB."""
-    from app.services import photos  # noqa: F401  (imported first: only the run counts)
+    from app.services import visits  # noqa: F401  (imported first: only the run counts)
 
     data = Path(path).read_bytes()
     Path("/proc/self/clear_refs").write_text("5")

@@ -18,7 +18,7 @@ from app import create_app
 from app.extensions import db as _db
 from app.models import Role, User
 from app.services import accounts, demo
-from app.services.passwords import hasher_from_config
+from app.services.accounts import hasher_from_config
 from config import TestingConfig
 
 PASSWORD = "Ruwo-test-2026"

@@ -10,7 +10,7 @@ from geopy.distance import geodesic
 
 from app.extensions import db
 from app.models import AuditLog, Hall, Role, ServiceItem, Unit, User, Window
-from app.services.passwords import hasher_from_config
+from app.services.accounts import hasher_from_config
 from tests.conftest import AuthActions
 
 

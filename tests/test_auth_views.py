@@ -214,7 +214,7 @@ def test_state_changing_requests_need_a_csrf_token(csrf_app, path) -> None:
 
 def test_login_with_csrf_token_works(csrf_app) -> None:
     from app.services import accounts
-    from app.services.passwords import hasher_from_config
+    from app.services.accounts import hasher_from_config
 
     with csrf_app.app_context():
         accounts.create_user(accounts.NewUser("zhang", Role.LEADER, PASSWORD, must_change_password=False),
@@ -229,7 +229,7 @@ def test_login_with_csrf_token_works(csrf_app) -> None:
 def test_https_form_posts_need_a_same_origin_referer(csrf_app) -> None:
     """Over HTTPS Flask-WTF also checks the Referer: the app's Referrer-Policy must let it through."""
     from app.services import accounts
-    from app.services.passwords import hasher_from_config
+    from app.services.accounts import hasher_from_config
 
     with csrf_app.app_context():
         accounts.create_user(accounts.NewUser("zhang", Role.LEADER, PASSWORD, must_change_password=False),

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Hall, HallKind, RequiredMaterial, Role, ServiceItem, Unit, User, Window
+from app.services.accounts import hasher_from_config
 from app.services.demo import ACCOUNTS
-from app.services.passwords import hasher_from_config
 from tests.conftest import count
 
 

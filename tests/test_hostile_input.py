@@ -15,7 +15,7 @@ from freezegun import freeze_time
 
 from app.extensions import db
 from app.models import AuditLog, ServiceItem, Visit, VisitAnswer
-from app.services import guides
+from app.services import catalogue
 from app.services.audit import DENIED
 from tests.conftest import count
 from tests.test_visit_views import UUID, body, client_for, put, submit
@@ -143,7 +143,7 @@ def xlsx_bomb(unpacked: int) -> bytes:
 
 def test_an_xlsx_bomb_is_refused_before_parsing(seeded) -> None:
     bomb = xlsx_bomb(64 * 1024 * 1024)
-    assert len(bomb) < guides.MAX_IMPORT_BYTES
+    assert len(bomb) < catalogue.MAX_IMPORT_BYTES
     admin = client_for(seeded, "admin")
     started = time.perf_counter()
     response = admin.post("/admin/items/import", content_type="multipart/form-data",

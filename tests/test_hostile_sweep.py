@@ -26,7 +26,7 @@ from app.auth.access import POLICY_ATTR
 from app.extensions import db
 from app.models import Role
 from app.services import accounts, demo, issues, visits
-from app.services.passwords import hasher_from_config
+from app.services.accounts import hasher_from_config
 from tests.conftest import PASSWORD, AuthActions, _reset_schema, config_for, postgres_url, suite_backend
 
 HUGE, NEGATIVE = "99999999999999999999", "-2147483649"

@@ -77,9 +77,9 @@ def test_leader_dismisses_regrades_adds_and_returns(seeded, loop) -> None:
 
 
 def visit_findings(visit):
-    from app.services import findings
+    from app.services import checklists
 
-    return findings.of_visit(visit)
+    return checklists.of_visit(visit)
 
 
 def approve(loop) -> None:
@@ -145,7 +145,7 @@ def test_evidence_larger_than_the_app_accepts_is_413(app_factory) -> None:
     application = app_factory(MAX_CONTENT_LENGTH=2048)
     with application.app_context():
         from app.services import demo
-        from app.services.passwords import hasher_from_config
+        from app.services.accounts import hasher_from_config
 
         demo.seed(PASSWORD, hasher_from_config(application.config), reset_passwords=False)
         db.session.commit()

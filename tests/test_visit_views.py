@@ -173,7 +173,7 @@ def test_session_endpoint_gives_a_fresh_token(seeded, inspector) -> None:
 
 def test_api_needs_a_csrf_token(app_factory) -> None:
     from app.services import demo
-    from app.services.passwords import hasher_from_config
+    from app.services.accounts import hasher_from_config
     from tests.conftest import PASSWORD, csrf_token
 
     app = app_factory(WTF_CSRF_ENABLED=True)

@@ -5,7 +5,6 @@ Reading the catalogue is in app/catalogue (leaders may read it too).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -14,18 +13,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from app.admin import forms
+from app.admin.pages import active_flag, form_page, save_form, set_active_and_return
 from app.args import int_arg, paginate
 from app.auth.access import roles_required
-from app.auth.session import hasher, local_path
+from app.auth.session import hasher
 from app.extensions import db
-from app.formtools import attach_error, choices
+from app.formtools import choices
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import accounts, audit, calendar, catalogue, guides
+from app.services import accounts, audit, calendar, catalogue
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
 
@@ -43,44 +42,6 @@ def index() -> str:
         units=catalogue.active_units(),
         locked=catalogue.locked_users(utcnow()),
     )
-
-
-def save_form(form: FlaskForm, save: Callable[[], object], message: str,
-              next_url: Callable[[object], str]) -> Response | None:
-    """Validate, call the service, commit and redirect; on refusal roll back and show why."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        obj = save()
-    except ServiceError as exc:
-        db.session.rollback()
-        attach_error(form, exc)
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return redirect(next_url(obj))
-
-
-def form_page(form: FlaskForm, title: str, back: str, **context: object) -> tuple[str, int]:
-    """The form; sent back after a POST only when it was refused, hence 422 then."""
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/form.html", form=form, title=title, back=back, **context), status
-
-
-def active_flag() -> bool:
-    """The toggle forms' "active": "1" or "0"; anything else is refused (400)."""
-    value = request.form.get("active")
-    if value not in ("0", "1"):
-        abort(400)
-    return value == "1"
-
-
-def set_active_and_return(obj: object, fallback: str) -> Response:
-    active = active_flag()
-    catalogue.set_active(obj, active, actor=current_user)
-    db.session.commit()
-    flash(_("Activated.") if active else _("Deactivated; it keeps its history."), "success")
-    return redirect(local_path(request.form.get("next")) or fallback)
 
 
 # --- Units -------------------------------------------------------------------------------------
@@ -181,17 +142,17 @@ def window_active(window_id: int) -> Response:
 BLANK_ROWS = 3
 
 
-def _guide_data(form: forms.ServiceItemForm) -> guides.GuideData:
+def _guide_data(form: forms.ServiceItemForm) -> catalogue.GuideData:
     def kept(entries):  # type: ignore[no-untyped-def]
         return [e.form for e in entries if (e.form.name.data or "").strip() and not e.form.remove.data]
 
-    return guides.GuideData(
+    return catalogue.GuideData(
         code=form.code.data, name=form.name.data, unit_code=form.unit_code.data,
         promised_days=form.promised_days.data, statutory_days=form.statutory_days.data,
         fee_rule=form.fee_rule.data or "", max_trips=form.max_trips.data,
         online_available=form.online_available.data,
         one_thing_package=form.one_thing_package.data or "", guide_url=form.guide_url.data or "",
-        materials=tuple(guides.MaterialData(m.name.data, m.condition.data or "",
+        materials=tuple(catalogue.MaterialData(m.name.data, m.condition.data or "",
                                             m.obtainable_by_sharing.data, m.abolished.data)
                         for m in kept(form.materials.entries)),
         scenarios=tuple((s.name.data, s.description.data or "") for s in kept(form.scenarios.entries)),
@@ -222,7 +183,8 @@ def item_form(item_id: int | None = None) -> ResponseReturnValue:
     form.unit_code.choices = choices(catalogue.unit_choices(item.unit_id if item else None, by_code=True))
     if item and request.method == "GET":
         _fill_guide_form(form, item)
-    done = save_form(form, lambda: guides.save_guide(_guide_data(form), item, actor=current_user),
+    done = save_form(form,
+                     lambda: catalogue.save_guide(_guide_data(form), item, actor=current_user),
                      _("Service item saved."), lambda i: url_for("catalogue.item", item_id=i.id))
     if done:
         return done
@@ -253,15 +215,15 @@ def import_guides() -> tuple[str, int]:
         # POST's transaction holds the write lock) so that nobody waits while the file is read.
         db.session.rollback()
         try:
-            result = guides.import_rows(filename, guides.read_table(filename, upload.read()), actor=current_user)
-        except guides.ImportFailed as exc:
+            result = catalogue.import_rows(filename, catalogue.read_table(filename, upload.read()), actor=current_user)
+        except catalogue.ImportFailed as exc:
             db.session.rollback()
             errors = exc.errors
         else:
             db.session.commit()
     status = 422 if request.method == "POST" and result is None else 200
     return render_template("admin/import.html", form=form, result=result, errors=errors,
-                           columns=[names[0] for names in guides.COLUMNS.values()]), status
+                           columns=[names[0] for names in catalogue.COLUMNS.values()]), status
 
 
 # --- Accounts --------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
-from app.services.passwords import Hasher, hasher_from_config
+from app.services.accounts import Hasher, hasher_from_config
 
 LOGIN_AT = "login_at"
 #: Endpoints a user who must change the password may still reach.

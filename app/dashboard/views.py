@@ -14,7 +14,7 @@ from app.extensions import db
 from app.formtools import attach_error, choices
 from app.labels import CATEGORY_LABELS, SEVERITY_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
-from app.services import catalogue, findings, issues, surveys, visits
+from app.services import catalogue, checklists, issues, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -93,13 +93,13 @@ def visit_detail(visit_id: int) -> tuple[str, int]:
 
 def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
     """The review page (422 after a refused step: the page again, with why, and what was typed)."""
-    template = surveys.stored_template(visit.survey_version)
+    template = checklists.stored_template(visit.survey_version)
     answers = visit.answers_dict()
     manual = _manual_form()
     return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
-                           shown={q.key for q in surveys.visible(template, answers)},
+                           shown={q.key for q in checklists.visible(template, answers)},
                            marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
-                           findings=findings.of_visit(visit), manual_form=manual,
+                           findings=checklists.of_visit(visit), manual_form=manual,
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 
 

@@ -7,12 +7,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import login_required_any
-from app.services import issues, photos
+from app.models import Evidence, Photo
+from app.services import issues, visits
 
 bp = Blueprint("photos", __name__, url_prefix="/photos")
 
 
-def _send(stored: photos.Photo | issues.Evidence | None, thumbnail: bool) -> Response:
+def _send(stored: Photo | Evidence | None, thumbnail: bool) -> Response:
     """A stored JPEG, never cached, never sniffed; 404 when the viewer may not see it."""
     if stored is None:
         abort(404)
@@ -31,14 +32,14 @@ def _send(stored: photos.Photo | issues.Evidence | None, thumbnail: bool) -> Res
 @login_required_any
 def full(photo_uuid: str) -> Response:
     """A visit photo (≤ 2048 px, no metadata): its inspector, leaders and admins."""
-    return _send(photos.visible_photo(photo_uuid, current_user), thumbnail=False)
+    return _send(visits.visible_photo(photo_uuid, current_user), thumbnail=False)
 
 
 @bp.route("/<photo_uuid>/thumb.jpg")
 @login_required_any
 def thumb(photo_uuid: str) -> Response:
     """Its 320 px thumbnail."""
-    return _send(photos.visible_photo(photo_uuid, current_user), thumbnail=True)
+    return _send(visits.visible_photo(photo_uuid, current_user), thumbnail=True)
 
 
 @bp.route("/evidence/<evidence_uuid>.jpg")

@@ -26,7 +26,7 @@ from app.models import (
     Window,
 )
 from app.services import accounts
-from app.services.passwords import Hasher, check_policy
+from app.services.accounts import Hasher, check_policy
 
 UNITS = [
     ("market", "县市场监督管理局"),

@@ -27,7 +27,7 @@ from app.auth.access import roles_required
 from app.extensions import db
 from app.inputs import json_body
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
-from app.services import catalogue, geo, photos, surveys, visits
+from app.services import catalogue, checklists, geo, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
@@ -75,14 +75,14 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         return redirect(url_for("visits.view", visit_uuid=visit.uuid))
     if visit is not None:
         window, item = visit.window, visit.service_item
-        template = surveys.stored_template(visit.survey_version)
+        template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
         window = db.session.get(Window, int_arg("window_id") or 0)
         if window is None:
             abort(404)
         item = db.session.get(ServiceItem, int_arg("item_id") or 0)
-        template = surveys.registry().current()
+        template = checklists.registry().current()
         state = None
     page = {
         "uuid": visit_uuid.lower(), "window_id": window.id, "service_item_id": item.id if item else None,
@@ -100,7 +100,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
             "photo": url_for("visits.api_remove_photo", visit_uuid=visit_uuid, photo_uuid="PHOTO"),
         },
         "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
-        "max_photos": photos.MAX_PHOTOS_PER_VISIT,
+        "max_photos": visits.MAX_PHOTOS_PER_VISIT,
     }
     return render_template(template_name, visit=visit, window=window, hall=window.hall, item=item,
                            template=template, page=page, marks=MARKS)
@@ -127,10 +127,10 @@ def view(visit_uuid: str) -> str:
     visit = visits.find(visit_uuid, current_user)
     if visit is None:
         abort(404)
-    template = surveys.stored_template(visit.survey_version)
+    template = checklists.stored_template(visit.survey_version)
     answers = visit.answers_dict()
     return render_template("visits/view.html", visit=visit, template=template, answers=answers,
-                           shown={q.key for q in surveys.visible(template, answers)},
+                           shown={q.key for q in checklists.visible(template, answers)},
                            marks=visits.position_marks(visit))
 
 
@@ -225,9 +225,9 @@ def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
     if upload is None:
         return jsonify(error=400, message=_("Choose a photo.")), 400
     try:
-        fields = photos.parse_upload(request.form.get("photo_uuid", ""), request.form.get("question_key"),
-                                     request.form.get("taken_at"))
-        photo, repeated = photos.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
+        fields = visits.parse_upload(request.form.get("photo_uuid", ""),
+                                     request.form.get("question_key"), request.form.get("taken_at"))
+        photo, repeated = visits.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
     except visits.VisitNotFound as exc:
         return _json_error(exc, 404)
     except visits.VisitConflict as exc:
@@ -260,7 +260,7 @@ def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
 def api_remove_photo(visit_uuid: str, photo_uuid: str) -> tuple[Response, int]:
     """Remove a photo from a draft (the files go after the row)."""
     try:
-        keys = photos.remove_photo(current_user, visit_uuid, photo_uuid)
+        keys = visits.remove_photo(current_user, visit_uuid, photo_uuid)
     except visits.VisitNotFound as exc:
         return _json_error(exc, 404)
     except visits.VisitConflict as exc:

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.models import AuditLog, Role, Unit, User
 from app.models.base import utcnow
 from app.services import accounts
+from app.services.accounts import hasher_from_config
 from app.services.errors import ServiceError
-from app.services.passwords import hasher_from_config
 from tests.conftest import PASSWORD, count
 
 POLICY = accounts.LockoutPolicy(threshold=5, minutes=30)

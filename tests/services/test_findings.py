@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Category, Hall, MaterialKind, ServiceFee, ServiceItem, Severity, User, Window
-from app.services import findings, visits
+from app.services import checklists, visits
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 BASE = {"help_desk_staffed": True, "signage_found": True, "window_staffed": True, "attitude_score": 4,
@@ -36,7 +36,7 @@ def make_visit(answers=None, wait=None, extra=(), ticked_names=(), window="01", 
 
 
 def found(visit) -> dict[str, tuple[Category, Severity]]:
-    return {d.title_zh: (d.category, d.severity) for d in findings.evaluate(visit)}
+    return {d.title_zh: (d.category, d.severity) for d in checklists.evaluate(visit)}
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_extra_materials_high_abolished_and_shared_medium(county) -> None:
 
 def test_extra_materials_detail_names_them(county) -> None:
     visit = make_visit(extra=["房东户口本", "结婚证"])
-    assert next(d for d in findings.evaluate(visit) if d.rule == "guide:extra_materials").detail == "房东户口本、结婚证"
+    assert next(d for d in checklists.evaluate(visit) if d.rule == "guide:extra_materials").detail == "房东户口本、结婚证"
     assert [m.kind for m in visit.materials] == [MaterialKind.EXTRA, MaterialKind.EXTRA]
 
 
@@ -135,7 +135,7 @@ def test_answer_rules_just_inside_the_limits(county, answers, title) -> None:
 
 
 def test_hall_level_findings_have_no_window(county) -> None:
-    drafts = {d.title_zh: d for d in findings.evaluate(make_visit({"hall_clean": False, "window_staffed": False}))}
+    drafts = {d.title_zh: d for d in checklists.evaluate(make_visit({"hall_clean": False, "window_staffed": False}))}
     assert drafts["大厅环境不整洁"].hall_level and not drafts["窗口无人在岗"].hall_level
 
 
@@ -144,8 +144,8 @@ def test_submit_proposes_findings_and_resubmit_reevaluates(county) -> None:
     inspector = visit.inspector
     payload = visits.parse_payload(visit.uuid, {**visits.draft_state(visit), "answers": {**BASE, "attitude_score": 1}})
     visits.submit(inspector, payload)
-    assert [f.title_zh for f in findings.of_visit(visit)] == ["服务态度差"]
+    assert [f.title_zh for f in checklists.of_visit(visit)] == ["服务态度差"]
     visit.return_to_inspector("请核实")
     payload = visits.parse_payload(visit.uuid, {**visits.draft_state(visit), "answers": {**BASE, "attitude_score": 5}})
     visits.submit(inspector, payload)
-    assert findings.of_visit(visit) == []
+    assert checklists.of_visit(visit) == []

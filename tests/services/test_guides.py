@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from app.extensions import db
 from app.models import RequiredMaterial, ServiceItem, Unit
-from app.services import guides
+from app.services import catalogue
 from tests.conftest import count
 
 SAMPLE = Path(__file__).resolve().parents[2] / "app/static/docs/guide-import-sample.csv"
@@ -47,7 +47,7 @@ GOOD = [
 
 
 def test_sample_file_imports(units) -> None:
-    result = guides.import_guides(SAMPLE.name, SAMPLE.read_bytes())
+    result = catalogue.import_guides(SAMPLE.name, SAMPLE.read_bytes())
     assert sorted(result.created) == ["market-individual-business", "realestate-correction"]
     business = item("market-individual-business")
     assert business.promised_days == Decimal("0.5")
@@ -58,7 +58,7 @@ def test_sample_file_imports(units) -> None:
 
 
 def test_good_csv_imports_everything(units) -> None:
-    result = guides.import_guides("guides.csv", csv_bytes(GOOD))
+    result = catalogue.import_guides("guides.csv", csv_bytes(GOOD))
     assert sorted(result.created) == ["mk-setup", "re-transfer"]
     transfer = item("re-transfer")
     assert transfer.unit.code == "realestate"
@@ -81,26 +81,26 @@ def test_xlsx_imports(units) -> None:
     sheet.append(["mk-setup", None, None, None, None, None, None, None, "住所使用证明", None, None, None])
     buffer = io.BytesIO()
     book.save(buffer)
-    result = guides.import_guides("guides.xlsx", buffer.getvalue())
+    result = catalogue.import_guides("guides.xlsx", buffer.getvalue())
     assert result.created == ["mk-setup"]
     assert [m.name for m in item("mk-setup").materials] == ["公司章程", "住所使用证明"]
     assert item("mk-setup").statutory_days == Decimal(3)
 
 
 def test_gb18030_csv_from_chinese_excel(units) -> None:
-    result = guides.import_guides("guides.csv", csv_bytes(GOOD, encoding="gb18030"))
+    result = catalogue.import_guides("guides.csv", csv_bytes(GOOD, encoding="gb18030"))
     assert len(result.created) == 2
 
 
 def test_english_headers(units) -> None:
     header = ["item_code", "item_name", "unit_code", "promised_days", "material"]
-    result = guides.import_guides("g.csv", csv_bytes([["mk-a", "Name", "market", "1", "Form"]], header))
+    result = catalogue.import_guides("g.csv", csv_bytes([["mk-a", "Name", "market", "1", "Form"]], header))
     assert result.created == ["mk-a"]
 
 
 def errors_of(content: bytes, name: str = "g.csv") -> list[tuple[int, str]]:
-    with pytest.raises(guides.ImportFailed) as caught:
-        guides.import_guides(name, content)
+    with pytest.raises(catalogue.ImportFailed) as caught:
+        catalogue.import_guides(name, content)
     return [(e.row, e.column) for e in caught.value.errors]
 
 
@@ -150,14 +150,14 @@ def test_not_a_spreadsheet(units) -> None:
 
 
 def test_reimport_updates_instead_of_duplicating(units) -> None:
-    guides.import_guides("g.csv", csv_bytes(GOOD))
+    catalogue.import_guides("g.csv", csv_bytes(GOOD))
     db.session.commit()
     first_material_id = item("re-transfer").materials[0].id
     changed = [
         ["re-transfer", "存量房转移登记", "realestate", "0.5", "30", "住宅登记费=80", "是", "", "不动产登记申请书", "", "", ""],
         ["re-transfer", "", "", "", "", "", "", "", "网签合同", "", "", ""],
     ]
-    result = guides.import_guides("g.csv", csv_bytes(changed))
+    result = catalogue.import_guides("g.csv", csv_bytes(changed))
     db.session.commit()
     assert result.updated == ["re-transfer"] and result.created == []
     transfer = item("re-transfer")
@@ -170,11 +170,11 @@ def test_reimport_updates_instead_of_duplicating(units) -> None:
 
 
 def test_validate_rules(units) -> None:
-    data = guides.GuideData(code="mk-x", name="x", unit_code="market", promised_days=Decimal("0.25"),
+    data = catalogue.GuideData(code="mk-x", name="x", unit_code="market", promised_days=Decimal("0.25"),
                             statutory_days=Decimal("0.1"), max_trips=30,
-                            materials=(guides.MaterialData("a"), guides.MaterialData("a")),
+                            materials=(catalogue.MaterialData("a"), catalogue.MaterialData("a")),
                             fees=(("f", Decimal(-1)),), guide_url="ftp://x")
-    fields = {p.field for p in guides.validate(data)}
+    fields = {p.field for p in catalogue.validate(data)}
     assert fields == {"promised_days", "statutory_days", "max_trips", "materials", "fees", "guide_url"}
 
 

@@ -23,7 +23,7 @@ from app.models import (
     User,
     VisitState,
 )
-from app.services import calendar, findings, issues, visits
+from app.services import calendar, checklists, issues, visits
 from app.services.errors import ServiceError
 from tests.photo_samples import encoded
 from tests.services.test_findings import BASE, make_visit
@@ -87,7 +87,7 @@ def test_nothing_reaches_a_unit_before_approval(county) -> None:
 def test_dismissed_findings_do_not_become_issues_and_manual_ones_do(county) -> None:
     leader = user("leader")
     visit = submitted({"attitude_score": 1, "hall_clean": False})
-    by_title = {f.title_zh: f for f in findings.of_visit(visit)}
+    by_title = {f.title_zh: f for f in checklists.of_visit(visit)}
     issues.dismiss(by_title["大厅环境不整洁"], leader, "保洁刚结束")
     issues.regrade(by_title["服务态度差"], Severity.HIGH, leader)
     issues.add_manual(visit, issues.ManualFinding(Category.OTHER, Severity.LOW, "叫号屏故障", hall_level=True), leader)

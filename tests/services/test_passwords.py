@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.accounts import check_policy, hasher_from_config, policy_problems
 from app.services.errors import ServiceError
-from app.services.passwords import check_policy, hasher_from_config, policy_problems
 from config import Config
 
 WEAK = [

@@ -8,7 +8,8 @@ import time
 import pytest
 from PIL import Image
 
-from app.services import photos
+from app.services import visits
+from app.services.errors import ServiceError
 from app.services.storage import FileStorage
 from tests.photo_samples import (
     FIXTURES,
@@ -19,7 +20,7 @@ from tests.photo_samples import (
 )
 
 
-def stored(processed: photos.Processed) -> Image.Image:
+def stored(processed: visits.Processed) -> Image.Image:
     return Image.open(io.BytesIO(processed.image))
 
 
@@ -27,11 +28,11 @@ def assert_clean(image: Image.Image) -> None:
     assert image.format == "JPEG"
     assert dict(image.getexif()) == {}
     assert not {"exif", "icc_profile", "comment", "xmp", "photoshop"} & set(image.info)
-    assert max(image.size) <= photos.LONG_EDGE
+    assert max(image.size) <= visits.LONG_EDGE
 
 
 def test_orientation_applied_metadata_stripped_gps_kept_as_data() -> None:
-    result = photos.process(io.BytesIO(jpeg_orientation6_with_gps()))
+    result = visits.process(io.BytesIO(jpeg_orientation6_with_gps()))
     image = stored(result)
     assert_clean(image)
     assert b"secret comment" not in result.image and b"PhoneMaker" not in result.image
@@ -46,13 +47,13 @@ def test_orientation_applied_metadata_stripped_gps_kept_as_data() -> None:
 
 
 def test_large_photo_is_downscaled() -> None:
-    result = photos.process(io.BytesIO(encoded("JPEG", (4032, 3024))))
+    result = visits.process(io.BytesIO(encoded("JPEG", (4032, 3024))))
     assert (result.width, result.height) == (2048, 1536)
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
 def test_png_and_webp_are_accepted(fmt) -> None:
-    result = photos.process(io.BytesIO(encoded(fmt, (64, 48), mode="RGBA")))
+    result = visits.process(io.BytesIO(encoded(fmt, (64, 48), mode="RGBA")))
     assert_clean(stored(result))
 
 
@@ -74,8 +75,8 @@ def test_png_and_webp_are_accepted(fmt) -> None:
 def test_refused_files(app, data, message) -> None:
     with app.test_request_context():
         started = time.perf_counter()
-        with pytest.raises(photos.PhotoRejected) as caught:
-            photos.process(io.BytesIO(data))
+        with pytest.raises(visits.PhotoRejected) as caught:
+            visits.process(io.BytesIO(data))
         assert time.perf_counter() - started < 2
         assert message in str(caught.value.message)
 
@@ -92,7 +93,7 @@ def fixture(name: str) -> bytes:
 def test_real_phone_photos(name) -> None:
     original = Image.open(io.BytesIO(fixture(name)))
     orientation = original.getexif().get(0x0112, 1)
-    result = photos.process(io.BytesIO(fixture(name)))
+    result = visits.process(io.BytesIO(fixture(name)))
     image = stored(result)
     assert_clean(image)
     width, height = original.size
@@ -102,7 +103,7 @@ def test_real_phone_photos(name) -> None:
 
 
 def test_real_gps_photo_keeps_position_as_data() -> None:
-    result = photos.process(io.BytesIO(fixture("nikon-gps.jpg")))
+    result = visits.process(io.BytesIO(fixture("nikon-gps.jpg")))
     assert result.exif_latitude is not None and result.exif_longitude is not None
 
 
@@ -113,10 +114,10 @@ def test_real_corrupted_photo(app) -> None:
     The same file cut in half (a real truncation) is refused with a message.
     """
     data = fixture("corrupted.jpg")
-    assert_clean(stored(photos.process(io.BytesIO(data))))
+    assert_clean(stored(visits.process(io.BytesIO(data))))
     with app.test_request_context():
-        with pytest.raises(photos.PhotoRejected) as caught:
-            photos.process(io.BytesIO(data[: len(data) // 2]))
+        with pytest.raises(visits.PhotoRejected) as caught:
+            visits.process(io.BytesIO(data[: len(data) // 2]))
         assert "损坏" in str(caught.value.message)
 
 
@@ -135,10 +136,10 @@ def test_storage_saves_atomically_and_refuses_traversal(tmp_path) -> None:
 
 
 def test_upload_fields() -> None:
-    upload = photos.parse_upload("6F1E0C2A-7B3D-4E8F-9A1B-2C3D4E5F6A7B", "notice_photo", "1795640106587")
+    upload = visits.parse_upload("6F1E0C2A-7B3D-4E8F-9A1B-2C3D4E5F6A7B", "notice_photo", "1795640106587")
     assert upload.photo_uuid == "6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b"
     assert upload.taken_at.year == 2026
     for args in (("nope", None, None), ("6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "../x", None),
                  ("6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", None, "yesterday")):
-        with pytest.raises(photos.ServiceError):
-            photos.parse_upload(*args)
+        with pytest.raises(ServiceError):
+            visits.parse_upload(*args)

@@ -7,18 +7,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.services import surveys
+from app.services import checklists
 from app.services.errors import ServiceError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "surveys"
 
 
 def test_shipped_templates_load() -> None:
-    templates = surveys.load_folder(SHIPPED)
+    templates = checklists.load_folder(SHIPPED)
     template = templates[("window-visit", 2)]
     assert len(template.sections) == 19
     types = {q.type for q in template.questions()}
-    assert types == set(surveys.QUESTION_TYPES)
+    assert types == set(checklists.QUESTION_TYPES)
     assert all(q.label.zh and q.label.en for q in template.questions())
 
 
@@ -36,8 +36,8 @@ def write(tmp_path: Path, data: dict | str, name: str = "broken.yaml") -> Path:
 
 
 def refused(tmp_path: Path, data: dict | str) -> str:
-    with pytest.raises(surveys.SurveyError) as caught:
-        surveys.load_file(write(tmp_path, data))
+    with pytest.raises(checklists.SurveyError) as caught:
+        checklists.load_file(write(tmp_path, data))
     message = caught.value.message
     assert "broken.yaml" in message
     return message
@@ -88,13 +88,13 @@ def test_condition_must_point_backwards(tmp_path) -> None:
 def test_same_version_twice_in_a_folder(tmp_path) -> None:
     write(tmp_path, minimal(), "a.yaml")
     write(tmp_path, minimal(), "b.yaml")
-    with pytest.raises(surveys.SurveyError, match="defined twice"):
-        surveys.load_folder(tmp_path)
+    with pytest.raises(checklists.SurveyError, match="defined twice"):
+        checklists.load_folder(tmp_path)
 
 
 def test_empty_folder(tmp_path) -> None:
-    with pytest.raises(surveys.SurveyError, match="no checklist template"):
-        surveys.load_folder(tmp_path)
+    with pytest.raises(checklists.SurveyError, match="no checklist template"):
+        checklists.load_folder(tmp_path)
 
 
 def test_app_refuses_to_start_with_a_broken_template(tmp_path) -> None:
@@ -103,27 +103,27 @@ def test_app_refuses_to_start_with_a_broken_template(tmp_path) -> None:
 
     write(tmp_path, minimal(type="slider"))
     config = type("C", (TestingConfig,), {"SURVEYS_PATH": str(tmp_path), "SURVEY_DEFAULT": "t"})
-    with pytest.raises(surveys.SurveyError, match="question 'q1'"):
+    with pytest.raises(checklists.SurveyError, match="question 'q1'"):
         create_app(config, instance_path=tmp_path / "i", environ={})
 
 
 @pytest.fixture
 def template():
-    return surveys.load_folder(SHIPPED)[("window-visit", 2)]
+    return checklists.load_folder(SHIPPED)[("window-visit", 2)]
 
 
 def test_conditional_questions(template) -> None:
-    keys = {q.key for q in surveys.visible(template, {"signage_found": True})}
+    keys = {q.key for q in checklists.visible(template, {"signage_found": True})}
     assert "people_asked" not in keys
-    keys = {q.key for q in surveys.visible(template, {"signage_found": False})}
+    keys = {q.key for q in checklists.visible(template, {"signage_found": False})}
     assert "people_asked" in keys
-    keys = {q.key for q in surveys.visible(template, {"outcome": "refused"})}
+    keys = {q.key for q in checklists.visible(template, {"outcome": "refused"})}
     assert "refusal_reason_written" in keys
-    assert "refusal_reason_written" not in {q.key for q in surveys.visible(template, {"outcome": "completed"})}
+    assert "refusal_reason_written" not in {q.key for q in checklists.visible(template, {"outcome": "completed"})}
 
 
 def test_clean_answers_drops_hidden_and_checks_types(template) -> None:
-    cleaned = surveys.clean_answers(template, {
+    cleaned = checklists.clean_answers(template, {
         "signage_found": True, "people_asked": 4, "attitude_score": 3.0, "behaviours": ["eating", "phone"],
         "not_done_well": "  慢  "})
     assert cleaned == {"signage_found": True, "attitude_score": 3, "behaviours": ["phone", "eating"],
@@ -131,13 +131,13 @@ def test_clean_answers_drops_hidden_and_checks_types(template) -> None:
     for bad in ({"signage_found": "yes"}, {"first_contact": "bribe"}, {"behaviours": "phone"},
                 {"people_ahead": "many"}, {"rude_quote": 5, "rude_language": True}):
         with pytest.raises(ServiceError):
-            surveys.clean_answers(template, bad)
+            checklists.clean_answers(template, bad)
 
 
 def test_problems_required_ranges_lengths(template) -> None:
-    found = surveys.problems(template, {"signage_found": False, "people_asked": 31, "fee_asked": True})
+    found = checklists.problems(template, {"signage_found": False, "people_asked": 31, "fee_asked": True})
     assert {"help_desk_staffed", "window_staffed", "attitude_score", "people_asked", "fee_amount",
             "fee_item"} <= set(found)
-    assert "fee_amount" not in surveys.problems(template, {"fee_asked": False})
+    assert "fee_amount" not in checklists.problems(template, {"fee_asked": False})
     long_quote = {"rude_language": True, "rude_quote": "骂" * 301}
-    assert "rude_quote" in surveys.problems(template, long_quote)
+    assert "rude_quote" in checklists.problems(template, long_quote)

@@ -20,7 +20,7 @@ from app.models import (
     VisitState,
     Window,
 )
-from app.services import surveys, visits
+from app.services import checklists, visits
 from app.services.errors import ServiceError
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_autosave_creates_then_updates_a_draft(county) -> None:
     first = visits.save_draft(inspector, payload(answers={"signage_found": False}))
     db.session.commit()
     assert first.state == VisitState.DRAFT
-    assert first.survey_version.key == "window-visit" and first.survey_version.version == surveys.registry().current().version
+    assert first.survey_version.key == "window-visit" and first.survey_version.version == checklists.registry().current().version
     assert first.wait_minutes == 45
     ids = [m.id for m in item("market-company-setup").materials if m.name in ("公司章程", "验资证明")]
     again = visits.save_draft(inspector, payload(answers={"signage_found": True},
@@ -203,17 +203,17 @@ def test_visit_is_pinned_to_its_template_version(county, app) -> None:
     visit = visits.save_draft(inspector, payload())
     db.session.commit()
     stored = visit.survey_version
-    registry = surveys.registry()
+    registry = checklists.registry()
     current = registry.current()
     pinned, later = current.version, current.version + 1
     # Someone edits the file but keeps its version: refused for new visits, old ones unaffected.
-    edited = current.model_copy(update={"title": surveys.Text(zh="改过的标题", en="Edited")})
+    edited = current.model_copy(update={"title": checklists.Text(zh="改过的标题", en="Edited")})
     registry.templates[(current.key, pinned)] = edited
     try:
         with pytest.raises(ServiceError, match="new version"):
             visits.save_draft(inspector, payload(uuid="9b1f2c3d-1111-4222-8333-444455556666"))
-        assert surveys.drifted([edited])
-        assert surveys.stored_template(stored).title.zh == "政务服务窗口暗访"
+        assert checklists.drifted([edited])
+        assert checklists.stored_template(stored).title.zh == "政务服务窗口暗访"
         # Raising the version makes it a new template; the old visit keeps its version.
         newer = edited.model_copy(update={"version": later})
         registry.templates[(newer.key, later)] = newer

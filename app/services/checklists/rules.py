@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Category, Finding, FindingState, MaterialKind, Severity, Visit
-from app.services import surveys
+from app.services.checklists.answers import visible
+from app.services.checklists.versions import stored_template
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,9 @@ def _fee(visit: Visit, answers: dict[str, Any], key: str) -> tuple[Severity | No
     return Severity.CRITICAL, f"{_days(amount)} 元 {what}".strip()
 
 
-GUIDE_RULES: dict[str, Callable[[Visit, dict[str, Any], str], tuple[Severity | None, str]]] = {
+GuideRuleCheck = Callable[[Visit, dict[str, Any], str], tuple[Severity | None, str]]
+#: The named rules over the guide and the hall, each giving (severity or None, detail).
+GUIDE_RULE_CHECKS: dict[str, GuideRuleCheck] = {
     "extra_materials": _extra_materials,
     "abolished_or_shared_materials": _abolished_or_shared,
     "wait_thresholds": _wait,
@@ -111,17 +114,17 @@ GUIDE_RULES: dict[str, Callable[[Visit, dict[str, Any], str], tuple[Severity | N
 
 def evaluate(visit: Visit) -> list[Draft]:
     """Every finding the visit's answers, timings and materials produce (pure: nothing stored)."""
-    template = surveys.stored_template(visit.survey_version)
+    template = stored_template(visit.survey_version)
     answers = visit.answers_dict()
     drafts: list[Draft] = []
-    for question in surveys.visible(template, answers):
+    for question in visible(template, answers):
         for index, spec in enumerate(question.findings or []):
             if spec.when is not None:
                 if not spec.when.holds(answers.get(question.key)):
                     continue
                 severity, detail, rule = Severity(spec.severity), "", f"q:{question.key}:{index}"
             else:
-                found, detail = GUIDE_RULES[spec.rule](visit, answers, question.key)
+                found, detail = GUIDE_RULE_CHECKS[spec.rule](visit, answers, question.key)
                 if found is None:
                     continue
                 # A severity declared in the template wins; the wait rule grades by the hall's thresholds.

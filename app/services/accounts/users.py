@@ -14,8 +14,8 @@ from app.extensions import db
 from app.models import AuditLog, Role, Unit, User
 from app.models.base import utcnow
 from app.services import audit
+from app.services.accounts.passwords import Hasher, check_policy
 from app.services.errors import ServiceError
-from app.services.passwords import Hasher, check_policy
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 

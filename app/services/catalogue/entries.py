@@ -1,4 +1,4 @@
-"""The service catalogue: units, halls and windows, read by everyone and changed by admins."""
+"""Units, halls and windows of the service catalogue: read by everyone, changed by admins."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
-"""Service items and their official guides (办事指南): validation, saving and file import.
+"""Import of service guides from .xlsx or .csv (docs/guide-import.md): the whole file or nothing.
 
-One rule in one place: the admin form and the import both build a ``GuideData`` and go
-through ``validate`` and ``save_guide``.
+The file is read within bounds (size, rows, columns, cells, what an .xlsx unpacks to), its
+rows are grouped by item code, and every guide goes through the same ``validate`` and
+``save_guide`` as the admin form; a problem is named by row and column.
 """
 
 from __future__ import annotations
@@ -10,19 +11,16 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
-from app.models import RequiredMaterial, Scenario, ServiceFee, ServiceItem, Unit, User
-from app.models.base import max_length
+from app.models import ServiceItem, User
 from app.services import audit
-from app.services.catalogue import CODE_RE
+from app.services.catalogue.guides import GuideData, MaterialData, Problem, save_guide, validate
 from app.services.errors import ServiceError
 from app.services.text import unstorable
 
@@ -34,187 +32,6 @@ MAX_IMPORT_PARTS = 200
 #: Columns read from each row, and the longest cell (longer than any column it goes to).
 MAX_IMPORT_COLUMNS = 40
 MAX_CELL_CHARS = 2000
-
-
-@dataclass(frozen=True)
-class MaterialData:
-    """One required material of a guide."""
-
-    name: str
-    condition: str = ""
-    obtainable_by_sharing: bool = False
-    abolished: bool = False
-
-
-@dataclass(frozen=True)
-class GuideData:
-    """A service item with its guide, as the admin form or an import row group gives it."""
-
-    code: str
-    name: str
-    unit_code: str
-    promised_days: Decimal | None
-    statutory_days: Decimal | None = None
-    fee_rule: str = ""
-    max_trips: int = 1
-    online_available: bool = False
-    one_thing_package: str = ""
-    guide_url: str = ""
-    materials: tuple[MaterialData, ...] = ()
-    scenarios: tuple[tuple[str, str], ...] = ()
-    fees: tuple[tuple[str, Decimal], ...] = ()
-
-
-@dataclass
-class Problem:
-    """One thing wrong with guide data: the field it concerns and a message for the user."""
-
-    field: str
-    message: object
-    #: For materials, scenarios and fees: which one (0-based), else None.
-    index: int | None = None
-
-
-class GuideInvalid(ServiceError):
-    """Guide data broke one or more rules."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(" ".join(str(p.message) for p in problems), field=problems[0].field)
-        self.problems = problems
-
-
-def validate(data: GuideData, item: ServiceItem | None = None) -> list[Problem]:
-    """Every rule ``data`` breaks (empty when it can be saved)."""
-    problems: list[Problem] = []
-    code = data.code.strip().lower()
-    if not CODE_RE.match(code):
-        problems.append(Problem("code", _l("Codes are 2-32 characters: lower-case letters, "
-                                           "digits and '-', starting with a letter.")))
-    else:
-        clash = sa.select(ServiceItem.id).where(ServiceItem.code == code)
-        if item is not None:
-            clash = clash.where(ServiceItem.id != item.id)
-        if db.session.scalar(clash) is not None:
-            problems.append(Problem("code", _l("Another service item has the code %(code)s.", code=code)))
-    if not data.name.strip():
-        problems.append(Problem("name", _l("Enter a name.")))
-    unit = db.session.scalar(sa.select(Unit).where(Unit.code == data.unit_code.strip().lower()))
-    if unit is None or (not unit.active and (item is None or item.unit_id != unit.id)):
-        problems.append(Problem("unit_code", _l("No active unit has the code %(code)s.", code=data.unit_code)))
-    if data.promised_days is None:
-        problems.append(Problem("promised_days", _l("Enter the promised time limit in working days.")))
-    elif not _sensible_days(data.promised_days):
-        problems.append(Problem("promised_days", _l("Working days are 0 or more, with at most one decimal.")))
-    if data.statutory_days is not None:
-        if not _sensible_days(data.statutory_days):
-            problems.append(Problem("statutory_days", _l("Working days are 0 or more, with at most one decimal.")))
-        elif data.promised_days is not None and data.statutory_days < data.promised_days:
-            problems.append(Problem("statutory_days", _l("The statutory limit cannot be shorter than the promised one.")))
-    if not 0 <= data.max_trips <= 20:
-        problems.append(Problem("max_trips", _l("The number of trips must be between 0 and 20.")))
-    if data.guide_url and not re.match(r"^https?://\S+$", data.guide_url.strip()):
-        problems.append(Problem("guide_url", _l("Enter a web address starting with http:// or https://.")))
-    problems += _too_long(data)
-    problems += _duplicates("materials", [m.name for m in data.materials])
-    problems += _duplicates("scenarios", [s[0] for s in data.scenarios])
-    problems += _duplicates("fees", [f[0] for f in data.fees])
-    for index, (_name, amount) in enumerate(data.fees):
-        if not amount.is_finite() or amount < 0 or amount > 10**7:
-            problems.append(Problem("fees", _l("Fees cannot be negative."), index))
-    for index, material in enumerate(data.materials):
-        if material.abolished and material.obtainable_by_sharing:
-            problems.append(Problem("materials", _l(
-                "A material is either abolished or obtainable by sharing, not both."), index))
-    return problems
-
-
-def _too_long(data: GuideData) -> list[Problem]:
-    """Values longer than their columns (the lengths are the models')."""
-    values: list[tuple[str, str, InstrumentedAttribute, int | None]] = [
-        ("name", data.name, ServiceItem.name, None), ("fee_rule", data.fee_rule, ServiceItem.fee_rule, None),
-        ("one_thing_package", data.one_thing_package, ServiceItem.one_thing_package, None),
-        ("guide_url", data.guide_url, ServiceItem.guide_url, None)]
-    for index, material in enumerate(data.materials):
-        values += [("materials", material.name, RequiredMaterial.name, index),
-                   ("materials", material.condition, RequiredMaterial.condition, index)]
-    for index, (name, description) in enumerate(data.scenarios):
-        values += [("scenarios", name, Scenario.name, index), ("scenarios", description, Scenario.description, index)]
-    values += [("fees", name, ServiceFee.name, index) for index, (name, _amount) in enumerate(data.fees)]
-    problems = []
-    for field_name, value, column, index in values:
-        limit = max_length(column)
-        if len((value or "").strip()) > limit:
-            problems.append(Problem(field_name, _l("Use at most %(n)d characters.", n=limit), index))
-    return problems
-
-
-def _sensible_days(days: Decimal) -> bool:
-    """0 to 999 working days with at most one decimal (no NaN, infinity or 1e40)."""
-    return days.is_finite() and 0 <= days <= 999 and days == days.quantize(Decimal("0.1"))
-
-
-def _duplicates(field_name: str, names: Sequence[str]) -> list[Problem]:
-    seen: set[str] = set()
-    problems = []
-    for index, name in enumerate(names):
-        key = name.strip()
-        if not key:
-            problems.append(Problem(field_name, _l("Enter a name."), index))
-        elif key in seen:
-            problems.append(Problem(field_name, _l("%(name)s is listed twice.", name=key), index))
-        seen.add(key)
-    return problems
-
-
-def save_guide(data: GuideData, item: ServiceItem | None = None, *, actor: User | None = None) -> ServiceItem:
-    """Create or update a service item and replace its materials, scenarios and fees."""
-    problems = validate(data, item)
-    if problems:
-        raise GuideInvalid(problems)
-    created = item is None
-    item = item or ServiceItem()
-    item.code = data.code.strip().lower()
-    item.name = data.name.strip()
-    item.unit = db.session.scalar(sa.select(Unit).where(Unit.code == data.unit_code.strip().lower()))
-    item.promised_days = data.promised_days
-    item.statutory_days = data.statutory_days
-    item.fee_rule = data.fee_rule.strip()
-    item.max_trips = data.max_trips
-    item.online_available = data.online_available
-    item.one_thing_package = data.one_thing_package.strip() or None
-    item.guide_url = data.guide_url.strip() or None
-    _sync_materials(item, data.materials)
-    _sync_named(item.scenarios, Scenario, [(n.strip(), {"description": d.strip()}) for n, d in data.scenarios])
-    _sync_named(item.fees, ServiceFee, [(n.strip(), {"amount_yuan": a}) for n, a in data.fees])
-    db.session.add(item)
-    db.session.flush()
-    audit.record("service_item.create" if created else "service_item.update", actor=actor,
-                 object_type="service_item", object_id=item.id, detail=item.code)
-    return item
-
-
-def _sync_materials(item: ServiceItem, materials: Iterable[MaterialData]) -> None:
-    rows = [(m.name.strip(), {"condition": m.condition.strip() or None,
-                              "obtainable_by_sharing": m.obtainable_by_sharing,
-                              "abolished": m.abolished}) for m in materials]
-    _sync_named(item.materials, RequiredMaterial, rows)
-
-
-def _sync_named(collection: list, model: type, rows: list[tuple[str, dict]]) -> None:
-    """Make ``collection`` hold exactly ``rows`` (keyed on name), updating rows in place."""
-    existing = {row.name: row for row in collection}
-    wanted = []
-    for position, (name, values) in enumerate(rows):
-        row = existing.pop(name, None) or model(name=name)
-        for key, value in values.items():
-            setattr(row, key, value)
-        if hasattr(row, "position"):
-            row.position = position
-        wanted.append(row)
-    collection[:] = wanted
-
-
-# --- Import from .xlsx / .csv ----------------------------------------------------------------
 
 #: Column key -> accepted headers (Chinese and English); see docs/guide-import.md.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -378,10 +195,32 @@ def parse_guides(rows: list[list[str]]) -> list[tuple[int, GuideData]]:
     """
     if not rows:
         raise ImportFailed([RowError(1, "", _l("The file is empty."))])
-    header = rows[0]
+    header = _read_header(rows[0])
+    errors: list[RowError] = []
+    groups = _group_rows(rows[1:], header, errors)
+    guides = _build_guides(groups, header, errors)
+    if errors:
+        raise ImportFailed(sorted(errors, key=lambda e: e.row))
+    return guides
+
+
+@dataclass(frozen=True)
+class _Header:
+    """The first row of a file: the column of each key, and its title as the file spells it."""
+
+    titles: list[str]
+    columns: dict[str, int]
+
+    def label(self, key: str) -> str:
+        """The title of ``key``'s column, as the file spells it."""
+        return str(self.titles[self.columns[key]]).strip()
+
+
+def _read_header(titles: list[str]) -> _Header:
+    """Which column holds which key; ImportFailed for unknown columns and missing required ones."""
     columns: dict[str, int] = {}
     errors: list[RowError] = []
-    for index, title in enumerate(header):
+    for index, title in enumerate(titles):
         key = _HEADER_LOOKUP.get(_normalise_header(title))
         if key and key not in columns:
             columns[key] = index
@@ -392,62 +231,83 @@ def parse_guides(rows: list[list[str]]) -> list[tuple[int, GuideData]]:
             errors.append(RowError(1, COLUMNS[key][0], _l("This column is required.")))
     if errors:
         raise ImportFailed(errors)
+    return _Header(titles, columns)
 
-    def label(key: str) -> str:
-        return str(header[columns[key]]).strip()
 
+def _group_rows(rows: list[list[str]], header: _Header, errors: list[RowError]) -> dict[str, dict]:
+    """The rows (numbered from 2) grouped by item code: first row, item cells and materials."""
     groups: dict[str, dict] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
+    for number, row in enumerate(rows, start=2):
+        cells = {key: (row[i].strip() if i < len(row) else "") for key, i in header.columns.items()}
         if not any(cells.values()):
             continue
         code = cells["code"].lower()
         if not code:
-            errors.append(RowError(number, label("code"), _l("Enter the item code.")))
+            errors.append(RowError(number, header.label("code"), _l("Enter the item code.")))
             continue
         group = groups.setdefault(code, {"row": number, "cells": {}, "materials": []})
-        for key in ITEM_COLUMNS:
-            if key not in columns or not cells[key]:
-                continue
-            earlier = group["cells"].get(key)
-            if earlier is not None and earlier != cells[key]:
-                errors.append(RowError(number, label(key), _l(
-                    "Differs from an earlier row of item %(code)s.", code=code)))
-            group["cells"].setdefault(key, cells[key])
-        if cells.get("material"):
-            flags = {}
-            for key in ("obtainable_by_sharing", "abolished"):
-                value = _parse_bool(cells.get(key, ""))
-                if value is None:
-                    errors.append(RowError(number, label(key), _l("Write 是 or 否.")))
-                flags[key] = bool(value)
-            group["materials"].append((number, MaterialData(
-                cells["material"], cells.get("condition", ""), **flags)))
-        elif cells.get("condition") or _parse_bool(cells.get("abolished", "")) or _parse_bool(
-                cells.get("obtainable_by_sharing", "")):
-            errors.append(RowError(number, label("material") if "material" in columns else COLUMNS["material"][0],
-                                   _l("Enter the material these details belong to.")))
+        errors += _merge_item_cells(group, cells, code, number, header)
+        errors += _add_material(group, cells, number, header)
+    return groups
 
+
+def _merge_item_cells(group: dict, cells: dict[str, str], code: str, number: int,
+                      header: _Header) -> list[RowError]:
+    """Keep the item's cells from the first row giving them; a later row may only repeat them."""
+    errors = []
+    for key in ITEM_COLUMNS:
+        if key not in header.columns or not cells[key]:
+            continue
+        earlier = group["cells"].get(key)
+        if earlier is not None and earlier != cells[key]:
+            errors.append(RowError(number, header.label(key), _l(
+                "Differs from an earlier row of item %(code)s.", code=code)))
+        group["cells"].setdefault(key, cells[key])
+    return errors
+
+
+def _add_material(group: dict, cells: dict[str, str], number: int,
+                  header: _Header) -> list[RowError]:
+    """The row's material, if it names one; details without a material are an error."""
+    errors = []
+    if cells.get("material"):
+        flags = {}
+        for key in ("obtainable_by_sharing", "abolished"):
+            value = _parse_bool(cells.get(key, ""))
+            if value is None:
+                errors.append(RowError(number, header.label(key), _l("Write 是 or 否.")))
+            flags[key] = bool(value)
+        group["materials"].append((number, MaterialData(
+            cells["material"], cells.get("condition", ""), **flags)))
+    elif cells.get("condition") or _parse_bool(cells.get("abolished", "")) or _parse_bool(
+            cells.get("obtainable_by_sharing", "")):
+        column = header.label("material") if "material" in header.columns else COLUMNS["material"][0]
+        errors.append(RowError(number, column, _l("Enter the material these details belong to.")))
+    return errors
+
+
+def _build_guides(groups: dict[str, dict], header: _Header,
+                  errors: list[RowError]) -> list[tuple[int, GuideData]]:
+    """A GuideData per group whose cells can be read, checked by ``validate`` (errors by cell)."""
     guides = []
     for code, group in groups.items():
-        data, cell_errors = _guide_from_cells(code, group, label)
+        data, cell_errors = _guide_from_cells(code, group, header.label)
         errors += [RowError(group["row"], col, msg) for col, msg in cell_errors]
         if data is None:
             continue
         item = db.session.scalar(sa.select(ServiceItem).where(ServiceItem.code == code))
-        for problem in validate(data, item):
-            row = group["row"]
-            column = label(problem.field) if problem.field in columns else problem.field
-            if problem.field == "materials" and problem.index is not None:
-                row = group["materials"][problem.index][0]
-                column = label("material")
-            elif problem.field in ("scenarios", "fees") and problem.field in columns:
-                column = label(problem.field)
-            errors.append(RowError(row, column, problem.message))
+        errors += [_locate(problem, group, header) for problem in validate(data, item)]
         guides.append((group["row"], data))
-    if errors:
-        raise ImportFailed(sorted(errors, key=lambda e: e.row))
     return guides
+
+
+def _locate(problem: Problem, group: dict, header: _Header) -> RowError:
+    """A guide's problem at its cell: a material's on its own row, the item's on its first."""
+    if problem.field == "materials" and problem.index is not None:
+        row = group["materials"][problem.index][0]
+        return RowError(row, header.label("material"), problem.message)
+    column = header.label(problem.field) if problem.field in header.columns else problem.field
+    return RowError(group["row"], column, problem.message)
 
 
 def _guide_from_cells(code: str, group: dict, label) -> tuple[GuideData | None, list[tuple[str, object]]]:  # type: ignore[no-untyped-def]

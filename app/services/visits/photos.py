@@ -24,9 +24,11 @@ from pillow_heif import register_heif_opener
 
 from app.extensions import db
 from app.models import Photo, Role, User, Visit
-from app.services import surveys, visits
+from app.services import checklists
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
+from app.services.visits import drafting
+from app.services.visits.payload import YEARS
 
 register_heif_opener()
 
@@ -188,7 +190,7 @@ def parse_upload(photo_uuid: str, question_key: str | None, taken_ms: str | None
             taken_at = datetime.fromtimestamp(int(taken_ms) / 1000, UTC)
         except (ValueError, OverflowError, OSError):
             raise ServiceError("taken_at must be milliseconds since 1970", field="taken_at") from None
-        if not visits.YEARS[0] <= taken_at.year <= visits.YEARS[1]:
+        if not YEARS[0] <= taken_at.year <= YEARS[1]:
             raise ServiceError("taken_at is not a time a phone took a photo", field="taken_at")
     key = (question_key or "").strip() or None
     if key is not None and (len(key) > 50 or not key.replace("_", "").isalnum()):
@@ -204,19 +206,19 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
     (second value True). Files are written before the row; the caller deletes them if the
     transaction fails (``Photo.keys``), so nothing is left half-written.
     """
-    visit = visits.find(visit_uuid, inspector)
+    visit = drafting.find(visit_uuid, inspector)
     if visit is None:
-        raise visits.VisitNotFound("no such visit")
+        raise drafting.VisitNotFound("no such visit")
     db.session.refresh(visit, with_for_update=True)  # count the photos under a lock (PostgreSQL)
     existing = db.session.scalar(sa.select(Photo).where(Photo.uuid == upload.photo_uuid))
     if existing is not None:
         if existing.visit_id != visit.id:
-            raise visits.VisitConflict("this photo belongs to another visit")
+            raise drafting.VisitConflict("this photo belongs to another visit")
         return existing, True
     if not visit.editable:
-        raise visits.VisitConflict(_l("This visit has been submitted and can no longer change."))
+        raise drafting.VisitConflict(_l("This visit has been submitted and can no longer change."))
     if upload.question_key is not None:
-        question = surveys.stored_template(visit.survey_version).question(upload.question_key)
+        question = checklists.stored_template(visit.survey_version).question(upload.question_key)
         if question is None or question.type != "photo":
             raise ServiceError("no photo question has this key", field="question_key")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id))
@@ -242,12 +244,12 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
 
 def remove_photo(inspector: User, visit_uuid: str, photo_uuid: str) -> list[str]:
     """Remove a photo from a draft; returns the file keys to delete after the commit."""
-    visit = visits.find(visit_uuid, inspector)
+    visit = drafting.find(visit_uuid, inspector)
     photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == photo_uuid.lower()))
     if visit is None or photo is None or photo.visit_id != visit.id:
-        raise visits.VisitNotFound("no such photo")
+        raise drafting.VisitNotFound("no such photo")
     if not visit.editable:
-        raise visits.VisitConflict(_l("This visit has been submitted and can no longer change."))
+        raise drafting.VisitConflict(_l("This visit has been submitted and can no longer change."))
     keys = photo.keys
     db.session.delete(photo)
     return keys

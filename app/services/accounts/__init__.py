@@ -1,0 +1,43 @@
+"""Accounts: users, logging in with lockout, passwords (policy and argon2id hashing).
+
+- ``users``: creating and changing users, logging in and out, language;
+- ``passwords``: the password policy and the hasher (its limits stay there).
+
+Callers use the package (``accounts.authenticate(...)``), not its modules.
+"""
+
+from app.services.accounts.passwords import (
+    Hasher,
+    check_policy,
+    hasher_from_config,
+    policy_problems,
+)
+from app.services.accounts.users import (
+    USERNAME_RE,
+    LockoutPolicy,
+    LoginFailed,
+    LoginRefusal,
+    NewUser,
+    admin_reset_password,
+    admin_unlock,
+    authenticate,
+    change_password,
+    create_user,
+    find_by_username,
+    find_unit,
+    logout,
+    reset_password,
+    set_locale,
+    set_user_active,
+    update_user,
+)
+
+__all__ = [
+    # Users
+    "USERNAME_RE", "LockoutPolicy", "LoginFailed", "LoginRefusal", "NewUser",
+    "admin_reset_password", "admin_unlock", "authenticate", "change_password", "create_user",
+    "find_by_username", "find_unit", "logout", "reset_password", "set_locale", "set_user_active",
+    "update_user",
+    # Passwords
+    "Hasher", "character_classes", "check_policy", "hasher_from_config", "policy_problems",
+]

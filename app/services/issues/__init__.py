@@ -1,0 +1,66 @@
+"""Review of visits, issues from findings, and the rectification loop (交办→整改→反馈→复核→销号).
+
+- ``review``: leaders weigh a visit's findings and approve it; findings become issues;
+- ``lifecycle``: the unit's and the leaders' steps on an issue, each one recorded;
+- ``queries``: lists, to-do counts, the timeline and evidence for a viewer.
+
+Callers use the package (``issues.approve(...)``), not its modules.
+"""
+
+from app.services.issues.lifecycle import (
+    ESCALATION_MAX,
+    MAX_EVIDENCE,
+    IssueSettings,
+    assign_revisit,
+    begin_review,
+    china_today,
+    close_with_reason,
+    decide_extension,
+    escalate,
+    explain,
+    is_responsible,
+    report,
+    request_extension,
+    send_back,
+    start,
+    update_settings,
+)
+from app.services.issues.queries import (
+    UNIT_EVENT_AS,
+    UNIT_HIDDEN_EVENTS,
+    IssueFilter,
+    Todo,
+    due_soon,
+    for_unit,
+    leader_todo,
+    search,
+    timeline,
+    unit_todo,
+    visible_evidence,
+)
+from app.services.issues.review import (
+    GUIDE_CATEGORIES,
+    RECTIFICATION_DAYS,
+    ManualFinding,
+    add_manual,
+    approve,
+    dismiss,
+    regrade,
+    restore,
+    return_visit,
+)
+
+__all__ = [
+    # Review of visits
+    "GUIDE_CATEGORIES", "RECTIFICATION_DAYS", "ManualFinding", "add_manual", "approve", "dismiss",
+    "regrade", "restore", "return_visit",
+    # The unit's steps
+    "MAX_EVIDENCE", "china_today", "explain", "is_responsible", "report", "request_extension",
+    "start",
+    # The leaders' steps
+    "ESCALATION_MAX", "IssueSettings", "assign_revisit", "begin_review", "close_with_reason",
+    "decide_extension", "escalate", "send_back", "update_settings",
+    # Queries
+    "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "IssueFilter", "Todo", "due_soon", "for_unit",
+    "leader_todo", "search", "timeline", "unit_todo", "visible_evidence",
+]

@@ -1,0 +1,239 @@
+"""The rectification loop (交办→整改→反馈→复核→销号): the unit's and the leaders' steps.
+
+Every state change goes through ``move`` (the lifecycle's guard on the model) and writes an
+IssueEvent and an audit row. Units act on their own issues only; leaders review; the
+reviewer is never the responsible unit (units cannot reach review actions at all).
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.labels import STATE_LABELS
+from app.models import (
+    Assignment,
+    Evidence,
+    InvalidTransition,
+    Issue,
+    IssueEvent,
+    IssueState,
+    RectificationType,
+    Role,
+    Severity,
+    Unit,
+    User,
+    Window,
+)
+from app.models.base import utcnow
+from app.services import audit, calendar, visits
+from app.services.errors import ServiceError
+from app.services.storage import FileStorage
+
+MAX_EVIDENCE = 10
+ESCALATION_MAX = 3
+
+
+def china_today(now: datetime | None = None) -> date:
+    """Today's date in China (deadlines and overdue are counted in China's days)."""
+    return (now or utcnow()).astimezone(ZoneInfo("Asia/Shanghai")).date()
+
+
+def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",
+              previous: IssueState | None = None) -> IssueEvent:
+    """Record a step on the issue: an IssueEvent and an audit row (``previous``: the state left)."""
+    event = IssueEvent(issue=issue, actor_id=actor.id if actor else None,
+                       actor_role=str(actor.role) if actor else "system", kind=kind, note=note.strip()[:2000],
+                       from_state=str(previous) if previous else None,
+                       to_state=str(issue.state) if previous else None)
+    db.session.add(event)
+    audit.record(f"issue.{kind}", actor=actor, actor_name="" if actor else "system",
+                 object_type="issue", object_id=issue.id or "", detail=f"{previous or ''}->{issue.state}")
+    return event
+
+
+def move(issue: Issue, to: IssueState, actor: User | None, kind: str, note: str = "") -> IssueEvent:
+    """Move the issue through the lifecycle's guard and record the step; ServiceError if refused."""
+    try:
+        previous = issue.move(to)
+    except InvalidTransition as exc:
+        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
+                              state=STATE_LABELS[issue.state])) from exc
+    return add_event(issue, actor, kind, note, previous)
+
+
+# --- The unit's steps ---------------------------------------------------------------------------
+
+
+def is_responsible(issue: Issue, user: User) -> bool:
+    """Whether ``user`` is a unit account of the issue's lead or supporting units."""
+    return user.role is Role.UNIT and user.unit_id in {u.id for u in issue.units()}
+
+
+def _unit_only(issue: Issue, user: User) -> None:
+    if not is_responsible(issue, user):
+        raise ServiceError(_l("Only the responsible unit can do this."))
+
+
+def start(issue: Issue, user: User) -> None:
+    """The unit starts rectifying."""
+    _unit_only(issue, user)
+    move(issue, IssueState.IN_PROGRESS, user, "started")
+
+
+def report(issue: Issue, user: User, measures: str, files: list[tuple[str, BinaryIO]],
+           storage: FileStorage) -> IssueEvent:
+    """The unit reports its measures with evidence photos (all of them processed, or none kept)."""
+    _unit_only(issue, user)
+    if not measures.strip():
+        raise ServiceError(_l("Describe the measures taken."), field="measures")
+    if len(files) > MAX_EVIDENCE:
+        raise ServiceError(_l("At most %(n)d photos.", n=MAX_EVIDENCE), field="evidence")
+    # The photo pipeline refuses a bad file before anything is written.
+    processed = [visits.process(stream) for _name, stream in files]
+    event = move(issue, IssueState.REPORTED, user, "reported", measures)
+    saved: list[str] = []
+    try:
+        for result in processed:
+            image_key = storage.save(result.image)
+            saved.append(image_key)
+            thumb_key = storage.save(result.thumbnail)
+            saved.append(thumb_key)
+            event.evidence.append(Evidence(uuid=str(uuid_module.uuid4()), storage_key=image_key,
+                                           thumbnail_key=thumb_key, sha256=result.sha256,
+                                           width=result.width, height=result.height))
+        db.session.flush()
+    except BaseException:
+        for key in saved:
+            storage.delete(key)
+        raise
+    return event
+
+
+def explain(issue: Issue, user: User, explanation: str) -> None:
+    """The unit explains why the finding does not call for rectification (解释说明)."""
+    _unit_only(issue, user)
+    if not explanation.strip():
+        raise ServiceError(_l("Write the explanation."), field="explanation")
+    move(issue, IssueState.REPORTED, user, "explained", explanation)
+
+
+def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
+    """The unit asks for more working days; a leader accepts or refuses."""
+    _unit_only(issue, user)
+    if not issue.is_open or issue.extension_days_requested:
+        raise ServiceError(_l("An extension cannot be asked for now."))
+    if not 1 <= days <= 60 or not reason.strip():
+        raise ServiceError(_l("Give 1 to 60 working days and a reason."), field="days")
+    issue.extension_days_requested = days
+    add_event(issue, user, "extension_requested", f"+{days}: {reason}")
+
+
+# --- The leaders' steps --------------------------------------------------------------------------
+
+
+def decide_extension(issue: Issue, leader: User, accept: bool, note: str = "") -> None:
+    """Accept (the deadline moves by the requested working days) or refuse an extension."""
+    days = issue.extension_days_requested
+    if not days or not issue.is_open:
+        raise ServiceError(_l("No extension was asked for."))
+    issue.extension_days_requested = None
+    if accept:
+        issue.deadline = calendar.add_working_days(issue.deadline, days)
+    add_event(issue, leader, "extension_accepted" if accept else "extension_refused", note)
+
+
+def begin_review(issue: Issue, leader: User) -> None:
+    """A leader takes a reported issue under review."""
+    move(issue, IssueState.UNDER_REVIEW, leader, "review_started")
+
+
+def send_back(issue: Issue, leader: User, note: str) -> None:
+    """The review fails: back to in progress, with what is still wrong."""
+    if not note.strip():
+        raise ServiceError(_l("Say what is still wrong."), field="note")
+    issue.rework_count += 1
+    issue.revisit_assignment_id = None  # a re-visit assigned before no longer decides
+    move(issue, IssueState.IN_PROGRESS, leader, "sent_back", note)
+
+
+def close_with_reason(issue: Issue, leader: User, reason: str) -> None:
+    """Close out on a leader's explicit acceptance of the evidence (销号), with a written reason."""
+    if not reason.strip():
+        raise ServiceError(_l("Write why the evidence is accepted."), field="reason")
+    if issue.state not in (IssueState.REPORTED, IssueState.UNDER_REVIEW):
+        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
+                              state=STATE_LABELS[issue.state]))
+    issue.closed_on = china_today()
+    issue.revisit_assignment_id = None
+    issue.extension_days_requested = None
+    move(issue, IssueState.CLOSED, leader, "closed_by_leader", reason)
+
+
+def assign_revisit(issue: Issue, leader: User, inspector_id: int, due: date | None = None) -> Assignment:
+    """A leader sends a different inspector back to the window to verify the fix."""
+    if issue.state not in (IssueState.REPORTED, IssueState.UNDER_REVIEW):
+        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
+                              state=STATE_LABELS[issue.state]))
+    earlier = {o.finding.visit.inspector_id for o in issue.occurrences}
+    if inspector_id in earlier:
+        raise ServiceError(_l("The re-visit needs a different inspector."), field="inspector_id")
+    window = issue.window or db.session.scalar(
+        sa.select(Window).where(Window.hall_id == issue.hall_id, Window.active.is_(True)).order_by(Window.number))
+    if window is None:
+        raise ServiceError(_l("Choose an active window."))
+    assignment = visits.assign(visits.AssignmentData(
+        inspector_id=inspector_id, window_id=window.id, due_date=due,
+        note=str(_l("Re-visit to verify issue #%(id)s", id=issue.id))), actor=leader)
+    issue.revisit_assignment_id = assignment.id
+    if issue.state is IssueState.REPORTED:
+        move(issue, IssueState.UNDER_REVIEW, leader, "revisit_assigned")
+    else:
+        add_event(issue, leader, "revisit_assigned")
+    return assignment
+
+
+def escalate(issue: Issue, leader: User, note: str = "") -> None:
+    """One step up: 督办, 约谈, 通报."""
+    if not issue.is_open or issue.escalation_level >= ESCALATION_MAX:
+        raise ServiceError(_l("This issue cannot be escalated further."))
+    issue.escalation_level += 1
+    add_event(issue, leader, f"escalated_{issue.escalation_level}", note)
+
+
+@dataclass(frozen=True)
+class IssueSettings:
+    lead_unit_id: int
+    supporting_unit_ids: tuple[int, ...]
+    severity: Severity
+    rectification_type: RectificationType
+    deadline: date
+
+
+def update_settings(issue: Issue, data: IssueSettings, leader: User) -> None:
+    """Leaders change units, severity, rectification type and deadline (each change recorded)."""
+    lead = db.session.get(Unit, data.lead_unit_id)
+    if lead is None:
+        raise ServiceError(_l("Choose an active unit."), field="lead_unit_id")
+    supporting = list(db.session.scalars(sa.select(Unit).where(
+        Unit.id.in_(data.supporting_unit_ids), Unit.id != lead.id)))
+    changes = []
+    if lead.id != issue.lead_unit_id:
+        changes.append(f"lead: {issue.lead_unit.name} → {lead.name}")
+    if {u.id for u in supporting} != {u.id for u in issue.supporting_units}:
+        changes.append("supporting: " + "、".join(u.name for u in supporting))
+    for name in ("severity", "rectification_type", "deadline"):
+        if getattr(issue, name) != getattr(data, name):
+            changes.append(f"{name}: {getattr(issue, name)} → {getattr(data, name)}")
+    if not changes:
+        return
+    issue.lead_unit, issue.supporting_units = lead, supporting
+    issue.severity, issue.rectification_type, issue.deadline = data.severity, data.rectification_type, data.deadline
+    add_event(issue, leader, "updated", "; ".join(changes))

@@ -1,0 +1,125 @@
+"""Issues for lists and to-do counts, the timeline a viewer sees, and evidence they may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Category,
+    Evidence,
+    Issue,
+    IssueEvent,
+    IssueState,
+    Role,
+    Severity,
+    Unit,
+    User,
+    Visit,
+    VisitState,
+)
+from app.services import calendar
+from app.services.issues.lifecycle import is_responsible
+
+
+@dataclass(frozen=True)
+class IssueFilter:
+    unit_id: int | None = None
+    hall_id: int | None = None
+    window_id: int | None = None
+    category: Category | None = None
+    severity: Severity | None = None
+    state: IssueState | None = None
+    overdue: bool = False
+    sort: str = "deadline"
+
+
+def _loaded() -> sa.Select:
+    return sa.select(Issue).options(selectinload(Issue.hall), selectinload(Issue.window),
+                                    selectinload(Issue.lead_unit), selectinload(Issue.supporting_units))
+
+
+def search(spec: IssueFilter, today: date) -> list[Issue]:
+    """Issues for leaders, filtered and sorted."""
+    stmt = _loaded()
+    if spec.unit_id:
+        stmt = stmt.where(sa.or_(Issue.lead_unit_id == spec.unit_id,
+                                 Issue.supporting_units.any(Unit.id == spec.unit_id)))
+    for column, value in ((Issue.hall_id, spec.hall_id), (Issue.window_id, spec.window_id),
+                          (Issue.category, spec.category), (Issue.severity, spec.severity),
+                          (Issue.state, spec.state)):
+        if value:
+            stmt = stmt.where(column == value)
+    if spec.overdue:
+        stmt = stmt.where(Issue.state != IssueState.CLOSED, Issue.deadline < today)
+    order = {"deadline": (Issue.deadline, Issue.id), "newest": (Issue.id.desc(),),
+             "severity": (sa.case({s.value: -s.rank for s in Severity}, value=Issue.severity), Issue.deadline)}
+    return list(db.session.scalars(stmt.order_by(*order.get(spec.sort, order["deadline"]))))
+
+
+def for_unit(unit_id: int) -> list[Issue]:
+    """A unit's issues (lead or supporting), open ones first, by deadline."""
+    stmt = _loaded().where(sa.or_(Issue.lead_unit_id == unit_id, Issue.supporting_units.any(Unit.id == unit_id)))
+    return list(db.session.scalars(stmt.order_by(Issue.state == IssueState.CLOSED, Issue.deadline)))
+
+
+def due_soon(issues: list[Issue], today: date, working_days: int = 3) -> list[Issue]:
+    """Open issues overdue or due within ``working_days`` working days."""
+    limit = calendar.add_working_days(today, working_days)
+    return [i for i in issues if i.is_open and i.deadline <= limit]
+
+
+@dataclass(frozen=True)
+class Todo:
+    visits_to_review: int = 0
+    reports_to_verify: int = 0
+    extensions_to_decide: int = 0
+    issues_to_answer: int = 0
+    due: tuple[Issue, ...] = ()
+
+
+def leader_todo(today: date) -> Todo:
+    """What waits for the leaders."""
+    open_issues = search(IssueFilter(), today)
+    return Todo(
+        visits_to_review=db.session.scalar(sa.select(sa.func.count()).select_from(Visit)
+                                           .where(Visit.state == VisitState.SUBMITTED)) or 0,
+        reports_to_verify=sum(1 for i in open_issues if i.state in (IssueState.REPORTED, IssueState.UNDER_REVIEW)),
+        extensions_to_decide=sum(1 for i in open_issues if i.extension_days_requested),
+        due=tuple(due_soon(open_issues, today)),
+    )
+
+
+def unit_todo(unit_id: int, today: date) -> Todo:
+    """What waits for a unit: issues to answer and deadlines."""
+    mine = for_unit(unit_id)
+    waiting = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
+    return Todo(issues_to_answer=sum(1 for i in mine if i.state in waiting), due=tuple(due_soon(mine, today)))
+
+
+#: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
+UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned"})
+UNIT_EVENT_AS = {"revisit_failed": "sent_back", "closed_by_revisit": "closed"}
+
+
+def timeline(issue: Issue, for_unit: bool) -> list[tuple[IssueEvent, str]]:
+    """The issue's events with the label to show; a unit never learns of a re-visit."""
+    if not for_unit:
+        return [(event, event.kind) for event in issue.events]
+    return [(event, UNIT_EVENT_AS.get(event.kind, event.kind)) for event in issue.events
+            if event.kind not in UNIT_HIDDEN_EVENTS]
+
+
+def visible_evidence(evidence_uuid: str, viewer: User) -> Evidence | None:
+    """Evidence is seen by leaders, admins and the issue's own units."""
+    evidence = db.session.scalar(sa.select(Evidence).where(Evidence.uuid == evidence_uuid.lower()))
+    if evidence is None:
+        return None
+    issue = evidence.event.issue
+    if viewer.role in (Role.ADMIN, Role.LEADER) or is_responsible(issue, viewer):
+        return evidence
+    return None

@@ -1,0 +1,200 @@
+"""Review of visits: leaders weigh the proposed findings, then return or approve the visit.
+
+Approval turns the remaining findings into issues, one per hall (or window) and category:
+a repeat adds an occurrence to the open issue, or reopens a closed one. A re-visit assigned
+from an issue decides it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import (
+    Category,
+    Finding,
+    FindingState,
+    InvalidTransition,
+    Issue,
+    IssueState,
+    Occurrence,
+    RectificationType,
+    Severity,
+    Unit,
+    User,
+    Visit,
+    VisitState,
+)
+from app.models.base import utcnow
+from app.services import audit, calendar, checklists
+from app.services.errors import ServiceError
+from app.services.issues.lifecycle import add_event, china_today, move
+
+#: Working days to rectify, by severity (leaders can change a deadline).
+RECTIFICATION_DAYS = {Severity.CRITICAL: 3, Severity.HIGH: 5, Severity.MEDIUM: 10, Severity.LOW: 15}
+#: Findings about the guide itself: at a comprehensive window the item's unit leads.
+GUIDE_CATEGORIES = (Category.MATERIALS, Category.EFFICIENCY, Category.FEES)
+
+
+def _reviewable(visit: Visit) -> None:
+    if visit.state is not VisitState.SUBMITTED:
+        raise ServiceError(_l("Only submitted visits can be reviewed."))
+
+
+def dismiss(finding: Finding, leader: User, note: str = "") -> None:
+    """A leader drops a proposed finding (it never reaches a unit)."""
+    _reviewable(finding.visit)
+    finding.state, finding.note = FindingState.DISMISSED, note.strip()[:500]
+    audit.record("finding.dismiss", actor=leader, object_type="finding", object_id=finding.id)
+
+
+def restore(finding: Finding, leader: User) -> None:
+    """Undo a dismissal before approval."""
+    _reviewable(finding.visit)
+    finding.state = FindingState.PROPOSED
+    audit.record("finding.restore", actor=leader, object_type="finding", object_id=finding.id)
+
+
+def regrade(finding: Finding, severity: Severity, leader: User) -> None:
+    """A leader changes a finding's severity."""
+    _reviewable(finding.visit)
+    finding.severity = severity
+    audit.record("finding.regrade", actor=leader, object_type="finding", object_id=finding.id, detail=str(severity))
+
+
+@dataclass(frozen=True)
+class ManualFinding:
+    category: Category
+    severity: Severity
+    title: str
+    detail: str = ""
+    hall_level: bool = False
+
+
+def add_manual(visit: Visit, data: ManualFinding, leader: User) -> Finding:
+    """A leader adds a finding no rule made."""
+    _reviewable(visit)
+    if not data.title.strip():
+        raise ServiceError(_l("Enter a name."), field="title")
+    finding = Finding(visit_id=visit.id, rule="manual", category=data.category, severity=data.severity,
+                      hall_level=data.hall_level, title_zh=data.title.strip()[:200], title_en=data.title.strip()[:200],
+                      detail=data.detail.strip()[:1000], manual=True)
+    db.session.add(finding)
+    db.session.flush()
+    audit.record("finding.add", actor=leader, object_type="finding", object_id=finding.id)
+    return finding
+
+
+def return_visit(visit: Visit, leader: User, comment: str) -> None:
+    """Send a submitted visit back to its inspector with a comment."""
+    if not comment.strip():
+        raise ServiceError(_l("Say what should change."), field="comment")
+    try:
+        visit.return_to_inspector(comment.strip()[:1000])
+    except InvalidTransition as exc:
+        raise ServiceError(_l("Only submitted visits can be reviewed.")) from exc
+    audit.record("visit.return", actor=leader, object_type="visit", object_id=visit.id)
+
+
+def approve(visit: Visit, leader: User, now: datetime | None = None) -> list[Issue]:
+    """Approve a visit: its remaining findings become issues (or occurrences of open ones)."""
+    _reviewable(visit)
+    now = now or utcnow()
+    visit.state = VisitState.APPROVED
+    audit.record("visit.approve", actor=leader, object_type="visit", object_id=visit.id)
+    touched: list[Issue] = []
+    confirmed = []
+    for finding in checklists.of_visit(visit):
+        if finding.state is FindingState.DISMISSED:
+            continue
+        finding.state = FindingState.CONFIRMED
+        confirmed.append(finding)
+        issue = _aggregate(finding, visit, leader, now)
+        if issue not in touched:
+            touched.append(issue)
+    _judge_revisit(visit, confirmed, leader)
+    db.session.flush()
+    return touched
+
+
+def _key(finding: Finding, visit: Visit) -> tuple[int, int | None, Category]:
+    return visit.window.hall_id, (None if finding.hall_level else visit.window_id), finding.category
+
+
+def _find_issue(hall_id: int, window_id: int | None, category: Category, *, open_only: bool) -> Issue | None:
+    stmt = sa.select(Issue).where(Issue.hall_id == hall_id, Issue.category == category,
+                                  Issue.window_id.is_(None) if window_id is None else Issue.window_id == window_id)
+    if open_only:
+        stmt = stmt.where(Issue.state != IssueState.CLOSED)
+    return db.session.scalar(stmt.order_by(Issue.id.desc()).limit(1))
+
+
+def _units_for(finding: Finding, visit: Visit) -> tuple[Unit, list[Unit]]:
+    window = visit.window
+    item = visit.service_item
+    if (window.comprehensive and item is not None and finding.category in GUIDE_CATEGORIES
+            and item.unit_id != window.unit_id):
+        return item.unit, [window.unit]
+    return window.unit, []
+
+
+def _aggregate(finding: Finding, visit: Visit, actor: User, now: datetime) -> Issue:
+    hall_id, window_id, category = _key(finding, visit)
+    observed = china_today(visit.arrived_at or visit.submitted_at or now)
+    today = china_today(now)
+    issue = _find_issue(hall_id, window_id, category, open_only=True)
+    if issue is not None:
+        recurrence = issue.state is IssueState.REOPENED
+        if finding.severity.rank > issue.severity.rank:
+            issue.severity = finding.severity
+            # A graver repeat tightens the deadline (never loosens it).
+            issue.deadline = min(issue.deadline, calendar.add_working_days(today, RECTIFICATION_DAYS[issue.severity]))
+        add_event(issue, actor, "occurrence", finding.title_zh)
+    else:
+        closed = _find_issue(hall_id, window_id, category, open_only=False)
+        if closed is not None and closed.state is IssueState.CLOSED:
+            issue, recurrence = closed, True
+            issue.closed_on = None
+            issue.extension_days_requested = None
+            issue.severity = max(issue.severity, finding.severity, key=lambda s: s.rank)
+            issue.deadline = calendar.add_working_days(today, RECTIFICATION_DAYS[issue.severity])
+            move(issue, IssueState.REOPENED, actor, "reopened", finding.title_zh)
+        else:
+            lead, supporting = _units_for(finding, visit)
+            issue = Issue(hall_id=hall_id, window_id=window_id, category=category, state=IssueState.ASSIGNED,
+                          severity=finding.severity, title=finding.title_zh,
+                          rectification_type=(RectificationType.IMMEDIATE if finding.severity is Severity.LOW
+                                              else RectificationType.DEADLINE),
+                          deadline=calendar.add_working_days(today, RECTIFICATION_DAYS[finding.severity]),
+                          lead_unit=lead, supporting_units=supporting, opened_on=today)
+            db.session.add(issue)
+            db.session.flush()
+            recurrence = False
+            add_event(issue, actor, "assigned", finding.title_zh)
+    db.session.add(Occurrence(issue=issue, finding_id=finding.id, observed_on=observed, recurrence=recurrence))
+    finding.issue_id = issue.id
+    return issue
+
+
+def _judge_revisit(visit: Visit, confirmed: list[Finding], leader: User) -> None:
+    """A re-visit assigned from an issue passes if it found nothing of the issue's kind there."""
+    if visit.assignment_id is None:
+        return
+    for issue in db.session.scalars(sa.select(Issue).where(Issue.revisit_assignment_id == visit.assignment_id)):
+        if issue.state is not IssueState.UNDER_REVIEW:
+            continue
+        again = [f for f in confirmed if f.category is issue.category
+                 and (f.hall_level if issue.window_id is None
+                      else (not f.hall_level and visit.window_id == issue.window_id))]
+        issue.revisit_assignment_id = None
+        if again:
+            issue.rework_count += 1
+            move(issue, IssueState.IN_PROGRESS, leader, "revisit_failed", again[0].title_zh)
+        else:
+            issue.closed_on = china_today()
+            issue.extension_days_requested = None
+            move(issue, IssueState.CLOSED, leader, "closed_by_revisit")

@@ -1,0 +1,74 @@
+"""Visits: drafts autosaved from the phone, idempotent submit, assignments by hand, photos.
+
+- ``payload``: the JSON draft the phone sends, checked before anything is stored;
+- ``drafting``: autosave, submit and discard of the inspector's own visits;
+- ``queries``: the inspector's lists and the leaders' review queue;
+- ``assignments``: a leader sends an inspector to a window;
+- ``photos``: the photo pipeline and the photos of a visit.
+
+Callers use the package (``visits.submit(...)``), not its modules.
+"""
+
+from app.services.visits.assignments import (
+    AssignmentData,
+    assign,
+    cancel_assignment,
+    inspector_choices,
+    recent_assignments,
+    window_choices,
+)
+from app.services.visits.drafting import (
+    SubmitInvalid,
+    VisitConflict,
+    VisitNotFound,
+    classify_materials,
+    discard,
+    draft_state,
+    find,
+    mark_problems,
+    position_marks,
+    save_draft,
+    submit,
+)
+from app.services.visits.payload import (
+    MAX_EXTRA_MATERIALS,
+    MAX_ID,
+    YEARS,
+    VisitPayload,
+    parse_payload,
+)
+from app.services.visits.photos import (
+    FORMATS,
+    LONG_EDGE,
+    MAX_PHOTOS_PER_VISIT,
+    MAX_PIXELS,
+    QUALITY,
+    THUMB_EDGE,
+    PhotoRejected,
+    PhotoUpload,
+    Processed,
+    add_photo,
+    parse_upload,
+    process,
+    remove_photo,
+    visible_photo,
+    visit_photos,
+)
+from app.services.visits.queries import drafts, for_review, open_assignments, submitted
+
+__all__ = [
+    # The phone's draft
+    "MAX_EXTRA_MATERIALS", "MAX_ID", "YEARS", "VisitPayload", "parse_payload",
+    # Autosave, submit, discard
+    "SubmitInvalid", "VisitConflict", "VisitNotFound", "classify_materials", "discard",
+    "draft_state", "find", "mark_problems", "position_marks", "save_draft", "submit",
+    # Lists
+    "drafts", "for_review", "open_assignments", "submitted",
+    # Assignments by hand
+    "AssignmentData", "assign", "cancel_assignment", "inspector_choices", "recent_assignments",
+    "window_choices",
+    # Photos
+    "FORMATS", "LONG_EDGE", "MAX_PHOTOS_PER_VISIT", "MAX_PIXELS", "QUALITY", "THUMB_EDGE",
+    "PhotoRejected", "PhotoUpload", "Processed", "add_photo", "parse_upload", "process",
+    "remove_photo", "visible_photo", "visit_photos",
+]
