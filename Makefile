@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ run: install
 # The tests run in parallel, one worker per CPU (pytest-xdist); PYTEST_ARGS adds options.
 test: install-test
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# Lint and types (CI runs this before the tests): the project's ruff rules and mypy on the
+# services; ruff's bug-finding rules (pyflakes, bugbear, import order) on everything.
+lint: install-test
+	$(BIN)/ruff check app/services
+	$(BIN)/ruff check --select F,E9,B,I app tests bench
+	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
 bench: bench-pages bench-photos bench-import

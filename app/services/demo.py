@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -254,7 +255,7 @@ class SeedResult:
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _get_or_add(model: type, result: SeedResult, defaults: dict, **keys: object):  # type: ignore[no-untyped-def]
+def _get_or_add(model: Any, result: SeedResult, defaults: dict, **keys: object) -> Any:
     row = db.session.scalar(sa.select(model).filter_by(**keys))
     if row is None:
         row = model(**keys, **defaults)

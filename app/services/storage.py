@@ -6,6 +6,7 @@ deployment with several app servers can put an object store behind the same thre
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -61,10 +62,8 @@ class FileStorage:
 
     def delete(self, key: str) -> None:
         """Remove a stored file; a missing one is not an error."""
-        try:
+        with contextlib.suppress(KeyError):
             self._path(key).unlink(missing_ok=True)
-        except KeyError:
-            pass
 
     def keys(self) -> list[str]:
         """Every stored key (for the sweeper that finds files without a row)."""

@@ -115,7 +115,7 @@ def authenticate(
     now = now or utcnow()
     user = find_by_username(username)
     invalid = LoginFailed(LoginRefusal.INVALID, _l("Wrong user name or password."))
-    locked = LoginFailed(
+    locked_out = LoginFailed(
         LoginRefusal.LOCKED,
         _l("This account is locked after too many failed logins. Try again in %(n)d minutes "
            "or ask an administrator to unlock it.", n=policy.minutes),
@@ -127,13 +127,13 @@ def authenticate(
         if _recent_failures(username[:64], now - timedelta(minutes=policy.minutes)) >= policy.threshold:
             audit.record("login", actor=user, actor_name=username[:64], result="denied", ip=ip,
                          detail="unknown user locked" if user is None else "inactive account locked")
-            raise locked
+            raise locked_out
         audit.record("login", actor=user, actor_name=username[:64], result="fail", ip=ip,
                      detail="unknown user" if user is None else "inactive account")
         raise invalid
     if user.is_locked(now):
         audit.record("login", actor=user, result="denied", ip=ip, detail="account locked")
-        raise locked
+        raise locked_out
     if not hasher.verify(user.password_hash, password):
         locked = user.record_failed_login(now, policy.threshold, policy.minutes)
         audit.record("login", actor=user, result="fail", ip=ip, detail="wrong password")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -30,7 +32,7 @@ class CatalogueCounts:
 def counts() -> CatalogueCounts:
     """Active rows of each part of the catalogue, and active users."""
 
-    def active(model: type) -> int:
+    def active(model: Any) -> int:
         return db.session.scalar(
             sa.select(sa.func.count()).select_from(model).where(model.active.is_(True))
         ) or 0
@@ -67,7 +69,7 @@ def active_units() -> list[Unit]:
     return list(db.session.scalars(sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)))
 
 
-def locked_users(now) -> list[User]:  # type: ignore[no-untyped-def]
+def locked_users(now: datetime) -> list[User]:
     """Users whose account is locked at ``now``."""
     return list(
         db.session.scalars(
@@ -121,7 +123,7 @@ def _audit_change(actor: User | None, action: str, obj: object, detail: str = ""
                  object_id=getattr(obj, "id", ""), detail=detail)
 
 
-def _taken(model: type, column: sa.ColumnElement, value: object, current: object | None) -> bool:
+def _taken(model: Any, column: Any, value: object, current: Any | None) -> bool:
     query = sa.select(model.id).where(column == value)
     if current is not None:
         query = query.where(model.id != current.id)
@@ -219,9 +221,9 @@ def set_active(obj: Unit | Hall | Window | ServiceItem, active: bool, *, actor: 
     _audit_change(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
 
 
-def search(model: type, query: str, include_inactive: bool, *columns: sa.ColumnElement) -> sa.Select:
+def search(model: Any, query: str, include_inactive: bool, *columns: Any) -> sa.Select[Any]:
     """A SELECT of ``model`` rows whose ``columns`` contain ``query``, active ones unless asked."""
-    stmt = sa.select(model)
+    stmt: sa.Select[Any] = sa.select(model)
     if not include_inactive:
         stmt = stmt.where(model.active.is_(True))
     if query.strip():
@@ -267,7 +269,7 @@ def map_positions(hall: Hall) -> dict[str, geo.Position] | None:
 
 def halls_by_distance(position: geo.Position) -> list[tuple[Hall, float | None]]:
     """Active halls, nearest first (halls without a position last), with their distance."""
-    ranked = []
+    ranked: list[tuple[Hall, float | None]] = []
     for hall in active_halls():
         if hall.latitude is None or hall.longitude is None:
             ranked.append((hall, None))

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -131,7 +132,7 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
         rows = []
         for index, values in enumerate(sheet.iter_rows(max_col=MAX_IMPORT_COLUMNS, values_only=True)):
             if index > MAX_IMPORT_ROWS:
-                raise ImportFailed([RowError(index + 1, "", _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS))])
+                raise ImportFailed([RowError(index + 1, "", _too_many_rows())])
             rows.append([_cell_text(v) for v in values])
         return _bounded_cells(rows)
     except ImportFailed:
@@ -170,8 +171,12 @@ def _read_csv(content: bytes) -> list[list[str]]:
     except csv.Error as exc:
         raise ImportFailed([RowError(0, "", _l("This .csv file cannot be read: %(why)s", why=str(exc)))]) from exc
     if len(rows) > MAX_IMPORT_ROWS + 1:
-        raise ImportFailed([RowError(MAX_IMPORT_ROWS + 2, "", _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS))])
+        raise ImportFailed([RowError(MAX_IMPORT_ROWS + 2, "", _too_many_rows())])
     return _bounded_cells([row[:MAX_IMPORT_COLUMNS] for row in rows])
+
+
+def _too_many_rows() -> object:
+    return _l("The file has more than %(n)d rows.", n=MAX_IMPORT_ROWS)
 
 
 def _bounded_cells(rows: list[list[str]]) -> list[list[str]]:
@@ -310,7 +315,8 @@ def _locate(problem: Problem, group: dict, header: _Header) -> RowError:
     return RowError(group["row"], column, problem.message)
 
 
-def _guide_from_cells(code: str, group: dict, label) -> tuple[GuideData | None, list[tuple[str, object]]]:  # type: ignore[no-untyped-def]
+def _guide_from_cells(code: str, group: dict, label: Callable[[str], str],
+                      ) -> tuple[GuideData | None, list[tuple[str, object]]]:
     cells = group["cells"]
     errors: list[tuple[str, object]] = []
 

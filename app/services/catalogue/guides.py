@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -122,7 +123,8 @@ def _days_problems(promised: Decimal | None, statutory: Decimal | None) -> list[
         if not _sensible_days(statutory):
             problems.append(Problem("statutory_days", _l("Working days are 0 or more, with at most one decimal.")))
         elif promised is not None and statutory < promised:
-            problems.append(Problem("statutory_days", _l("The statutory limit cannot be shorter than the promised one.")))
+            problems.append(Problem("statutory_days", _l(
+                "The statutory limit cannot be shorter than the promised one.")))
     return problems
 
 
@@ -160,10 +162,10 @@ def _too_long(data: GuideData) -> list[Problem]:
         values += [("scenarios", name, Scenario.name, index), ("scenarios", description, Scenario.description, index)]
     values += [("fees", name, ServiceFee.name, index) for index, (name, _amount) in enumerate(data.fees)]
     problems = []
-    for field_name, value, column, index in values:
+    for field_name, value, column, position in values:
         limit = max_length(column)
         if len((value or "").strip()) > limit:
-            problems.append(Problem(field_name, _l("Use at most %(n)d characters.", n=limit), index))
+            problems.append(Problem(field_name, _l("Use at most %(n)d characters.", n=limit), position))
     return problems
 
 
@@ -194,8 +196,8 @@ def save_guide(data: GuideData, item: ServiceItem | None = None, *, actor: User 
     item = item or ServiceItem()
     item.code = data.code.strip().lower()
     item.name = data.name.strip()
-    item.unit = db.session.scalar(sa.select(Unit).where(Unit.code == data.unit_code.strip().lower()))
-    item.promised_days = data.promised_days
+    item.unit = db.session.scalars(sa.select(Unit).where(Unit.code == data.unit_code.strip().lower())).one()
+    item.promised_days = cast(Decimal, data.promised_days)  # validate() required it
     item.statutory_days = data.statutory_days
     item.fee_rule = data.fee_rule.strip()
     item.max_trips = data.max_trips

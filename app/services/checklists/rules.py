@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -122,9 +122,9 @@ def evaluate(visit: Visit) -> list[Draft]:
             if spec.when is not None:
                 if not spec.when.holds(answers.get(question.key)):
                     continue
-                severity, detail, rule = Severity(spec.severity), "", f"q:{question.key}:{index}"
+                severity, detail, rule = Severity(cast(str, spec.severity)), "", f"q:{question.key}:{index}"
             else:
-                found, detail = GUIDE_RULE_CHECKS[spec.rule](visit, answers, question.key)
+                found, detail = GUIDE_RULE_CHECKS[cast(str, spec.rule)](visit, answers, question.key)
                 if found is None:
                     continue
                 # A severity declared in the template wins; the wait rule grades by the hall's thresholds.

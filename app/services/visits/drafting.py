@@ -178,9 +178,11 @@ def position_marks(visit: Visit) -> geo.PositionMarks:
     """The visit's position judged against its hall (marks for leaders; never shown to units)."""
     hall = visit.window.hall
     return geo.position_marks(
-        geo.Position(visit.latitude, visit.longitude) if visit.latitude is not None else None,
+        geo.Position(visit.latitude, visit.longitude)
+        if visit.latitude is not None and visit.longitude is not None else None,
         visit.accuracy_m,
-        geo.Position(hall.latitude, hall.longitude) if hall.latitude is not None else None,
+        geo.Position(hall.latitude, hall.longitude)
+        if hall.latitude is not None and hall.longitude is not None else None,
         hall.radius_m)
 
 
@@ -257,7 +259,7 @@ def draft_state(visit: Visit) -> dict[str, Any]:
         "window_id": visit.window_id,
         "service_item_id": visit.service_item_id,
         "assignment_id": visit.assignment_id,
-        "marks": {name: visit.mark(name).isoformat() for name in MARKS if visit.mark(name)},
+        "marks": {name: mark.isoformat() for name in MARKS if (mark := visit.mark(name)) is not None},
         "answers": visit.answers_dict(),
         "materials": {
             "ticked": [m.required_material_id for m in visit.materials if m.required_material_id],

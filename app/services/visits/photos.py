@@ -123,7 +123,7 @@ def process(stream: BinaryIO) -> Processed:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=FORMATS)
         except UnidentifiedImageError:
             raise PhotoRejected(_l("This file is not a photo (JPEG, PNG, WebP or HEIC).")) from None
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -221,7 +221,7 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
         question = checklists.stored_template(visit.survey_version).question(upload.question_key)
         if question is None or question.type != "photo":
             raise ServiceError("no photo question has this key", field="question_key")
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id)) or 0
     if count >= MAX_PHOTOS_PER_VISIT:
         raise PhotoRejected(_l("A visit has at most %(n)d photos.", n=MAX_PHOTOS_PER_VISIT))
     processed = process(stream)
