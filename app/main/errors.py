@@ -8,9 +8,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.services.errors import ServiceError
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
+    409: (_l("Conflict"), _l("This can no longer be changed.")),
+    422: (_l("Not accepted"), _l("Please correct what you sent.")),
     403: (_l("Not allowed"), _l("Your account may not open this page.")),
     404: (_l("Not found"), _l("There is nothing at this address.")),
     405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
@@ -61,6 +64,15 @@ def handle_csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
     )
 
 
+def handle_service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
+    """A refusal no view handled itself: the JSON API's answer for every service error (with
+    its status, message and details), the error page elsewhere. Nothing is kept."""
+    db.session.rollback()
+    if wants_json():
+        return jsonify(error=exc.status, message=str(exc.message), **exc.details()), exc.status
+    return render_error(exc.status, message=exc.message)
+
+
 def handle_500(_exc: Exception):  # type: ignore[no-untyped-def]
     db.session.rollback()
     return render_error(500)
@@ -69,5 +81,6 @@ def handle_500(_exc: Exception):  # type: ignore[no-untyped-def]
 def register(app: Flask) -> None:
     """Install the handlers."""
     app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InternalServerError, handle_500)

@@ -6,7 +6,6 @@ autosaves it through the JSON API below; submit goes through the same API.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -152,10 +151,6 @@ def discard(visit_uuid: str) -> Response:
 # --- JSON API for the phone -------------------------------------------------------------------------
 
 
-def _json_error(exc: ServiceError, status: int) -> tuple[Response, int]:
-    return jsonify(error=status, message=str(exc.message), field=exc.field), status
-
-
 @bp.route("/api/session")
 @inspector_only
 def api_session() -> Response:
@@ -166,22 +161,8 @@ def api_session() -> Response:
 @bp.route("/api/visits/<visit_uuid>", methods=["PUT"])
 @inspector_only
 def api_save(visit_uuid: str) -> tuple[Response, int]:
-    """Autosave: create or update the draft from the phone's copy."""
-    try:
-        payload = visits.parse_payload(visit_uuid, json_body())
-        try:
-            visit = visits.save_draft(current_user, payload)
-        except sa.exc.IntegrityError:
-            # Another request created this UUID's draft a moment ago: update that one.
-            db.session.rollback()
-            visit = visits.save_draft(current_user, payload)
-    except visits.VisitNotFound as exc:
-        return _json_error(exc, 404)
-    except visits.VisitConflict as exc:
-        return _json_error(exc, 409)
-    except ServiceError as exc:
-        db.session.rollback()
-        return _json_error(exc, 400)
+    """Autosave: create or update the draft from the phone's copy (refusals: app/main/errors.py)."""
+    visit = visits.save_draft(current_user, visits.parse_payload(visit_uuid, json_body()))
     db.session.commit()
     return jsonify(uuid=visit.uuid, state=str(visit.state), updated_at=visit.updated_at.isoformat()), 200
 
@@ -190,66 +171,23 @@ def api_save(visit_uuid: str) -> tuple[Response, int]:
 @inspector_only
 def api_submit(visit_uuid: str) -> tuple[Response, int]:
     """Submit; the same submit again answers 200 with the same visit, another one 409."""
-    try:
-        payload = visits.parse_payload(visit_uuid, json_body())
-        try:
-            visit, repeated = visits.submit(current_user, payload)
-        except sa.exc.IntegrityError:
-            # The same UUID was inserted by a concurrent request: it is there now.
-            db.session.rollback()
-            visit, repeated = visits.submit(current_user, payload)
-    except visits.SubmitInvalid as exc:
-        db.session.rollback()
-        return jsonify(error=422, message=str(exc.message), problems=exc.problems), 422
-    except visits.VisitNotFound as exc:
-        return _json_error(exc, 404)
-    except visits.VisitConflict as exc:
-        db.session.rollback()
-        return _json_error(exc, 409)
-    except ServiceError as exc:
-        db.session.rollback()
-        return _json_error(exc, 400)
+    visit, repeated = visits.submit(current_user, visits.parse_payload(visit_uuid, json_body()))
     db.session.commit()
     return jsonify(uuid=visit.uuid, id=visit.id, state=str(visit.state), repeated=repeated,
                    view=url_for("visits.view", visit_uuid=visit.uuid)), 200
-
-
 
 
 @bp.route("/api/visits/<visit_uuid>/photos", methods=["POST"])
 @inspector_only
 def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
     """Upload one photo (multipart: file, photo_uuid, question_key, taken_at in ms)."""
-    storage = current_app.extensions["ruwo_storage"]
     upload = request.files.get("file")
     if upload is None:
-        return jsonify(error=400, message=_("Choose a photo.")), 400
-    try:
-        fields = visits.parse_upload(request.form.get("photo_uuid", ""),
-                                     request.form.get("question_key"), request.form.get("taken_at"))
-        photo, repeated = visits.add_photo(current_user, visit_uuid, fields, upload.stream, storage)
-    except visits.VisitNotFound as exc:
-        return _json_error(exc, 404)
-    except visits.VisitConflict as exc:
-        return _json_error(exc, 409)
-    except ServiceError as exc:
-        db.session.rollback()
-        return _json_error(exc, 400)
-    if not repeated:
-        try:
-            db.session.commit()
-        except sa.exc.IntegrityError:  # the same photo arrived twice at once: keep the first
-            db.session.rollback()
-            for key in photo.keys:
-                storage.delete(key)
-            photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == fields.photo_uuid))
-            if photo is None:
-                raise
-        except BaseException:
-            db.session.rollback()
-            for key in photo.keys:
-                storage.delete(key)
-            raise
+        raise ServiceError(_("Choose a photo."), field="file")
+    fields = visits.parse_upload(request.form.get("photo_uuid", ""), request.form.get("question_key"),
+                                 request.form.get("taken_at"))
+    photo, repeated = visits.store_photo(current_user, visit_uuid, fields, upload.stream,
+                                         current_app.extensions["ruwo_storage"])
     return jsonify(uuid=photo.uuid, question_key=photo.question_key, width=photo.width,
                    height=photo.height, thumb=url_for("photos.thumb", photo_uuid=photo.uuid),
                    url=url_for("photos.full", photo_uuid=photo.uuid)), (200 if repeated else 201)
@@ -259,12 +197,7 @@ def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
 @inspector_only
 def api_remove_photo(visit_uuid: str, photo_uuid: str) -> tuple[Response, int]:
     """Remove a photo from a draft (the files go after the row)."""
-    try:
-        keys = visits.remove_photo(current_user, visit_uuid, photo_uuid)
-    except visits.VisitNotFound as exc:
-        return _json_error(exc, 404)
-    except visits.VisitConflict as exc:
-        return _json_error(exc, 409)
+    keys = visits.remove_photo(current_user, visit_uuid, photo_uuid)
     db.session.commit()
     storage = current_app.extensions["ruwo_storage"]
     for key in keys:

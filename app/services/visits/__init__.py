@@ -51,6 +51,7 @@ from app.services.visits.photos import (
     parse_upload,
     process,
     remove_photo,
+    store_photo,
     visible_photo,
     visit_photos,
 )
@@ -70,5 +71,5 @@ __all__ = [
     # Photos
     "FORMATS", "LONG_EDGE", "MAX_PHOTOS_PER_VISIT", "MAX_PIXELS", "QUALITY", "THUMB_EDGE",
     "PhotoRejected", "PhotoUpload", "Processed", "add_photo", "parse_upload", "process",
-    "remove_photo", "visible_photo", "visit_photos",
+    "remove_photo", "store_photo", "visible_photo", "visit_photos",
 ]

@@ -8,10 +8,10 @@ repeated submit finds the same row; a different payload for a submitted UUID is 
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -34,24 +34,31 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services import audit, checklists, geo
-from app.services.errors import ServiceError
+from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.visits.payload import VisitPayload
 
+T = TypeVar("T")
 
-class VisitNotFound(ServiceError):
+
+class VisitNotFound(NotFound):
     """No such visit for this inspector (another's visit looks the same: not found)."""
 
 
-class VisitConflict(ServiceError):
+class VisitConflict(Conflict):
     """The visit is submitted: it cannot change, and a different submit is refused (409)."""
 
 
 class SubmitInvalid(ServiceError):
     """Answers missing or out of range; ``problems`` maps question keys to messages."""
 
+    status = 422
+
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__(_l("Some answers are missing or out of range."))
         self.problems = problems
+
+    def details(self) -> dict[str, Any]:
+        return {"problems": self.problems}
 
 
 def classify_materials(
@@ -130,7 +137,25 @@ def _check_target(inspector: User, payload: VisitPayload) -> tuple[Window, Servi
 
 
 def save_draft(inspector: User, payload: VisitPayload) -> Visit:
-    """Create or update the inspector's draft from the phone's payload (autosave)."""
+    """Create or update the inspector's draft from the phone's payload (autosave).
+
+    When another request created this UUID's draft a moment ago (the unique constraint says
+    so), the transaction is rolled back and that draft is updated instead.
+    """
+    return _once_more_after_a_race(lambda: _save_draft(inspector, payload))
+
+
+def _once_more_after_a_race(work: Callable[[], T]) -> T:
+    """Run ``work``; if a concurrent insert of the same UUID won, roll back and run it again
+    (it then finds the row the other request made)."""
+    try:
+        return work()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return work()
+
+
+def _save_draft(inspector: User, payload: VisitPayload) -> Visit:
     visit = _locked(payload.uuid)
     if visit is not None and visit.inspector_id != inspector.id:
         raise VisitNotFound("no such visit")
@@ -211,8 +236,12 @@ def mark_problems(marks: Mapping[str, datetime]) -> list[str]:
 
 
 def submit(inspector: User, payload: VisitPayload, now: datetime | None = None) -> tuple[Visit, bool]:
-    """Submit the visit; returns (visit, True) when this exact submit had already been made."""
-    now = now or utcnow()
+    """Submit the visit; returns (visit, True) when this exact submit had already been made
+    (also when a concurrent request inserted the same UUID a moment ago)."""
+    return _once_more_after_a_race(lambda: _submit(inspector, payload, now or utcnow()))
+
+
+def _submit(inspector: User, payload: VisitPayload, now: datetime) -> tuple[Visit, bool]:
     visit = _locked(payload.uuid)
     if visit is not None and visit.inspector_id != inspector.id:
         raise VisitNotFound("no such visit")

@@ -242,6 +242,34 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
     return photo, False
 
 
+def store_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: BinaryIO,
+                storage: FileStorage) -> tuple[Photo, bool]:
+    """``add_photo`` and commit, as one unit of work: the files are deleted again when the
+    commit fails, and when the same photo arrived twice at once the first one is kept."""
+    photo, repeated = add_photo(inspector, visit_uuid, upload, stream, storage)
+    if repeated:
+        return photo, True
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        _delete_files(storage, photo.keys)
+        first = db.session.scalar(sa.select(Photo).where(Photo.uuid == upload.photo_uuid))
+        if first is None:
+            raise
+        return first, True
+    except BaseException:
+        db.session.rollback()
+        _delete_files(storage, photo.keys)
+        raise
+    return photo, False
+
+
+def _delete_files(storage: FileStorage, keys: list[str]) -> None:
+    for key in keys:
+        storage.delete(key)
+
+
 def remove_photo(inspector: User, visit_uuid: str, photo_uuid: str) -> list[str]:
     """Remove a photo from a draft; returns the file keys to delete after the commit."""
     visit = drafting.find(visit_uuid, inspector)
