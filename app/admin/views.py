@@ -24,7 +24,7 @@ from app.extensions import db
 from app.formtools import choices
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import accounts, audit, calendar, catalogue
+from app.services import accounts, calendar, catalogue
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
 
@@ -347,8 +347,7 @@ def calendar_days() -> ResponseReturnValue:
     year = int_arg("year", lo=calendar.FIRST_YEAR, hi=calendar.LAST_YEAR) or utcnow().year + 1
     form = forms.CalendarDayForm()
     if form.validate_on_submit():
-        calendar.set_day(form.day.data, form.working.data == "1", form.note.data or "")
-        audit.record("calendar.set", actor=current_user, object_type="calendar_day", object_id=form.day.data.isoformat())
+        calendar.set_day(form.day.data, form.working.data == "1", form.note.data or "", actor=current_user)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.calendar_days", year=form.day.data.year))
@@ -364,7 +363,6 @@ def calendar_remove(day: str) -> Response:
         when = date.fromisoformat(day)
     except ValueError:
         abort(404)
-    calendar.remove_day(when)
-    audit.record("calendar.remove", actor=current_user, object_type="calendar_day", object_id=day)
+    calendar.remove_day(when, actor=current_user)
     db.session.commit()
     return redirect(url_for("admin.calendar_days", year=when.year))

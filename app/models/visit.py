@@ -158,6 +158,12 @@ class Visit(Base):
         self.submitted_at = now
         self.payload_sha256 = payload_sha256
 
+    def approve(self) -> None:
+        """A leader accepts a submitted visit; its findings go on to become issues."""
+        if self.state is not VisitState.SUBMITTED:
+            raise InvalidTransition(f"a {self.state} visit cannot be approved")
+        self.state = VisitState.APPROVED
+
     def return_to_inspector(self, comment: str) -> None:
         """A leader sends a submitted visit back for changes."""
         if self.state is not VisitState.SUBMITTED:

@@ -14,7 +14,8 @@ import holidays
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import CalendarDay
+from app.models import CalendarDay, User
+from app.services import audit
 
 #: The years the calendar admin can show: enough past for old deadlines, enough future to plan.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -63,18 +64,20 @@ def working_days_between(start: date, end: date) -> int:
     return sign * count
 
 
-def set_day(day: date, working: bool, note: str = "") -> CalendarDay:
+def set_day(day: date, working: bool, note: str = "", *, actor: User | None = None) -> CalendarDay:
     """Record an announced working day or day off (replacing an earlier entry for that day)."""
     row = db.session.scalar(sa.select(CalendarDay).where(CalendarDay.day == day)) or CalendarDay(day=day)
     row.working, row.note = working, note.strip()
     db.session.add(row)
     db.session.flush()
+    audit.record("calendar.set", actor=actor, object_type="calendar_day", object_id=day.isoformat())
     return row
 
 
-def remove_day(day: date) -> None:
+def remove_day(day: date, *, actor: User | None = None) -> None:
     """Forget an announced day (the holiday calendar decides again)."""
     db.session.execute(sa.delete(CalendarDay).where(CalendarDay.day == day))
+    audit.record("calendar.remove", actor=actor, object_type="calendar_day", object_id=day.isoformat())
 
 
 def announced_days(year: int) -> list[CalendarDay]:

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Category, Hall, MaterialKind, ServiceFee, ServiceItem, Severity, User, Window
+from app.models import Category, Hall, MaterialKind, ServiceFee, ServiceItem, Severity
 from app.services import checklists, visits
-
-T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-BASE = {"help_desk_staffed": True, "signage_found": True, "window_staffed": True, "attitude_score": 4,
-        "rude_language": False, "first_contact": "handled", "one_time_notice": "written",
-        "matches_online_guide": True, "outcome": "completed", "fee_asked": False}
-counter = iter(range(10_000))
-
-
-def make_visit(answers=None, wait=None, extra=(), ticked_names=(), window="01", hall="安远县产城新区云服务大厅",
-               item="market-company-setup"):
-    window_row = db.session.scalar(sa.select(Window).join(Hall).where(Hall.name == hall, Window.number == window))
-    item_row = db.session.scalar(sa.select(ServiceItem).where(ServiceItem.code == item)) if item else None
-    marks = {"arrived": T0.isoformat()}
-    if wait is not None:
-        marks |= {"ticket": T0.isoformat(), "called": (T0 + timedelta(minutes=wait)).isoformat()}
-    ticked = [m.id for m in item_row.materials if m.name in ticked_names] if item_row else []
-    uuid = f"00000000-0000-4000-8000-{next(counter):012d}"
-    payload = visits.parse_payload(uuid, {
-        "window_id": window_row.id, "service_item_id": item_row.id if item_row else None, "marks": marks,
-        "answers": {**BASE, **(answers or {})}, "materials": {"ticked": ticked, "extra": list(extra)}})
-    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector1"))
-    return visits.save_draft(inspector, payload)
+from tests.factories import BASE, make_visit
 
 
 def found(visit) -> dict[str, tuple[Category, Severity]]:

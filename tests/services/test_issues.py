@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -20,15 +20,12 @@ from app.models import (
     RectificationType,
     Severity,
     Unit,
-    User,
     VisitState,
 )
 from app.services import calendar, checklists, issues, visits
 from app.services.errors import ServiceError
+from tests.factories import BASE, NOW, make_visit, submitted, user
 from tests.photo_samples import encoded
-from tests.services.test_findings import BASE, make_visit
-
-NOW = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # Monday 28 Sep 2026, 10:00 in China
 
 
 @pytest.fixture
@@ -36,18 +33,14 @@ def county(seeded, db):
     return seeded
 
 
-def user(name: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.username == name))
-
-
-def submitted(answers=None, **kwargs):
-    visit = make_visit(answers, **kwargs)
-    payload = visits.parse_payload(visit.uuid, {**visits.draft_state(visit), "answers": {**BASE, **(answers or {})}})
-    visits.submit(visit.inspector, payload, now=NOW)
-    return visit
-
-
 # --- Calendar -------------------------------------------------------------------------------------
+
+
+def test_only_a_submitted_visit_can_be_approved(county) -> None:
+    draft = make_visit()
+    with pytest.raises(ServiceError, match="只能审核已提交的暗访记录"):
+        issues.approve(draft, user("leader"), now=NOW)
+    assert draft.state.value == "draft"
 
 
 def test_deadlines_skip_the_national_day_holiday_and_count_the_make_up_day(county) -> None:

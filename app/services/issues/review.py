@@ -102,9 +102,11 @@ def return_visit(visit: Visit, leader: User, comment: str) -> None:
 
 def approve(visit: Visit, leader: User, now: datetime | None = None) -> list[Issue]:
     """Approve a visit: its remaining findings become issues (or occurrences of open ones)."""
-    _reviewable(visit)
     now = now or utcnow()
-    visit.state = VisitState.APPROVED
+    try:
+        visit.approve()
+    except InvalidTransition as exc:
+        raise ServiceError(_l("Only submitted visits can be reviewed.")) from exc
     audit.record("visit.approve", actor=leader, object_type="visit", object_id=visit.id)
     touched: list[Issue] = []
     confirmed = []

@@ -1,0 +1,58 @@
+"""Factories for the domain's objects, on the demo county (the ``seeded`` fixture), inside an app
+context: drafts, submitted visits, approved visits with their issues."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Hall, Issue, ServiceItem, User, Visit, Window
+from app.services import issues, visits
+
+#: When the factories' visits happen (arrival), and when they are submitted.
+T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+NOW = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # Monday 28 Sep 2026, 10:00 in China
+#: Answers of a visit where everything went well.
+BASE = {"help_desk_staffed": True, "signage_found": True, "window_staffed": True, "attitude_score": 4,
+        "rude_language": False, "first_contact": "handled", "one_time_notice": "written",
+        "matches_online_guide": True, "outcome": "completed", "fee_asked": False}
+_numbers = count()
+
+
+def user(name: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.username == name)).one()
+
+
+def make_visit(answers: dict | None = None, wait: int | None = None, extra: Iterable[str] = (),
+               ticked_names: Iterable[str] = (), window: str = "01", hall: str = "安远县产城新区云服务大厅",
+               item: str | None = "market-company-setup", inspector: str = "inspector1") -> Visit:
+    """A draft of ``inspector`` at a window, with BASE answers updated by ``answers``, a wait
+    of ``wait`` minutes, ``extra`` materials asked for and guide materials ticked by name."""
+    window_row = db.session.scalar(sa.select(Window).join(Hall).where(Hall.name == hall, Window.number == window))
+    item_row = db.session.scalar(sa.select(ServiceItem).where(ServiceItem.code == item)) if item else None
+    marks = {"arrived": T0.isoformat()}
+    if wait is not None:
+        marks |= {"ticket": T0.isoformat(), "called": (T0 + timedelta(minutes=wait)).isoformat()}
+    ticked = [m.id for m in item_row.materials if m.name in set(ticked_names)] if item_row else []
+    uuid = f"00000000-0000-4000-8000-{next(_numbers):012d}"
+    payload = visits.parse_payload(uuid, {
+        "window_id": window_row.id, "service_item_id": item_row.id if item_row else None, "marks": marks,
+        "answers": {**BASE, **(answers or {})}, "materials": {"ticked": ticked, "extra": list(extra)}})
+    return visits.save_draft(user(inspector), payload)
+
+
+def submitted(answers: dict | None = None, **kwargs: object) -> Visit:
+    """A visit made by ``make_visit`` and submitted at NOW."""
+    visit = make_visit(answers, **kwargs)  # type: ignore[arg-type]
+    payload = visits.parse_payload(visit.uuid, {**visits.draft_state(visit), "answers": {**BASE, **(answers or {})}})
+    visits.submit(visit.inspector, payload, now=NOW)
+    return visit
+
+
+def approved(answers: dict | None = None, leader: str = "leader", **kwargs: object) -> list[Issue]:
+    """A submitted visit approved by ``leader``: the issues its findings became."""
+    return issues.approve(submitted(answers, **kwargs), user(leader), now=NOW)
