@@ -76,7 +76,8 @@ def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, i
     """The detail page; after a refused step, with that step's form as sent and status 422."""
     is_unit = current_user.role is Role.UNIT
     context: dict[str, object] = {"issue": issue, "today": issues.china_today(), "is_unit": is_unit,
-                                  "events": issues.timeline(issue, for_unit=is_unit)}
+                                  "events": issues.timeline(issue, for_unit=is_unit),
+                                  "steps": issues.steps(issue, current_user)}
     if current_user.role is Role.UNIT:
         context.update(report_form=forms.ReportForm(), explain_form=forms.ExplainForm(),
                        extension_form=forms.ExtensionForm())

@@ -183,6 +183,23 @@ def test_only_the_responsible_unit_acts(county) -> None:
     issues.start(issue, supporting)  # a supporting unit may report too
 
 
+def test_the_steps_offered_follow_the_lifecycle(county) -> None:
+    issue, unit_user, leader = open_issue(), user("unit-market"), user("leader")
+    assert issues.steps(issue, unit_user) == {"start", "report", "explain", "extension"}
+    assert issues.steps(issue, leader) == {"escalate", "settings"}
+    assert issues.steps(issue, user("unit-water")) == frozenset() == issues.steps(issue, user("inspector1"))
+    issues.request_extension(issue, unit_user, 5, "材料需外地调取")
+    assert "extension" not in issues.steps(issue, unit_user) and "decide_extension" in issues.steps(issue, leader)
+    issues.report(issue, unit_user, "已整改", [], db_storage())
+    assert issues.steps(issue, unit_user) == frozenset()  # reported: nothing to answer now
+    assert {"begin_review", "close", "send_back", "revisit"} <= issues.steps(issue, leader)
+    for _ in range(issues.ESCALATION_MAX):
+        issues.escalate(issue, leader)
+    assert "escalate" not in issues.steps(issue, leader)
+    with pytest.raises(ServiceError):
+        issues.escalate(issue, leader)  # the page and the service agree
+
+
 def test_forbidden_steps_are_refused(county) -> None:
     issue, leader = open_issue(), user("leader")
     with pytest.raises(ServiceError):

@@ -23,6 +23,7 @@ from app.services.issues.lifecycle import (
     request_extension,
     send_back,
     start,
+    steps,
     update_settings,
 )
 from app.services.issues.queries import (
@@ -56,7 +57,7 @@ __all__ = [
     "regrade", "restore", "return_visit",
     # The unit's steps
     "MAX_EVIDENCE", "china_today", "explain", "is_responsible", "report", "request_extension",
-    "start",
+    "start", "steps",
     # The leaders' steps
     "ESCALATION_MAX", "IssueSettings", "assign_revisit", "begin_review", "close_with_reason",
     "decide_extension", "escalate", "send_back", "update_settings",

@@ -8,6 +8,7 @@ reviewer is never the responsible unit (units cannot reach review actions at all
 from __future__ import annotations
 
 import uuid as uuid_module
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
@@ -77,6 +78,38 @@ def is_responsible(issue: Issue, user: User) -> bool:
     return user.role is Role.UNIT and user.unit_id in {u.id for u in issue.units()}
 
 
+_UNIT_ANSWERABLE = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
+_LEADER_REVIEWABLE = (IssueState.REPORTED, IssueState.UNDER_REVIEW)
+#: The steps of each side and when each is open: the detail page asks ``steps`` which to offer,
+#: and the services refuse the same steps under the same conditions.
+UNIT_STEPS: dict[str, Callable[[Issue], bool]] = {
+    "start": lambda i: i.state in (IssueState.ASSIGNED, IssueState.REOPENED),
+    "report": lambda i: i.state in _UNIT_ANSWERABLE,
+    "explain": lambda i: i.state in _UNIT_ANSWERABLE,
+    "extension": lambda i: i.is_open and not i.extension_days_requested,
+}
+LEADER_STEPS: dict[str, Callable[[Issue], bool]] = {
+    "begin_review": lambda i: i.state is IssueState.REPORTED,
+    "close": lambda i: i.state in _LEADER_REVIEWABLE,
+    "send_back": lambda i: i.state in _LEADER_REVIEWABLE,
+    "revisit": lambda i: i.state in _LEADER_REVIEWABLE,
+    "decide_extension": lambda i: bool(i.extension_days_requested),
+    "escalate": lambda i: i.is_open and i.escalation_level < ESCALATION_MAX,
+    "settings": lambda i: True,
+}
+
+
+def steps(issue: Issue, user: User) -> frozenset[str]:
+    """The steps ``user`` may take on ``issue`` now (names of UNIT_STEPS or LEADER_STEPS)."""
+    if user.role is Role.LEADER:
+        table = LEADER_STEPS
+    elif is_responsible(issue, user) and issue.is_open:
+        table = UNIT_STEPS
+    else:
+        return frozenset()
+    return frozenset(name for name, is_open in table.items() if is_open(issue))
+
+
 def _unit_only(issue: Issue, user: User) -> None:
     if not is_responsible(issue, user):
         raise ServiceError(_l("Only the responsible unit can do this."))
@@ -128,7 +161,7 @@ def explain(issue: Issue, user: User, explanation: str) -> None:
 def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
     """The unit asks for more working days; a leader accepts or refuses."""
     _unit_only(issue, user)
-    if not issue.is_open or issue.extension_days_requested:
+    if not UNIT_STEPS["extension"](issue):
         raise ServiceError(_l("An extension cannot be asked for now."))
     if not 1 <= days <= 60 or not reason.strip():
         raise ServiceError(_l("Give 1 to 60 working days and a reason."), field="days")
@@ -202,7 +235,7 @@ def assign_revisit(issue: Issue, leader: User, inspector_id: int, due: date | No
 
 def escalate(issue: Issue, leader: User, note: str = "") -> None:
     """One step up: 督办, 约谈, 通报."""
-    if not issue.is_open or issue.escalation_level >= ESCALATION_MAX:
+    if not LEADER_STEPS["escalate"](issue):
         raise ServiceError(_l("This issue cannot be escalated further."))
     issue.escalation_level += 1
     add_event(issue, leader, f"escalated_{issue.escalation_level}", note)
