@@ -251,7 +251,7 @@ def _submit(inspector: User, payload: VisitPayload, now: datetime) -> tuple[Visi
         if visit.payload_sha256 == payload.digest(cleaned):
             return visit, True
         raise VisitConflict(_l("This visit was already submitted with other content."))
-    visit = save_draft(inspector, payload)
+    visit = _save_draft(inspector, payload)  # a lost race propagates to submit's own retry
     template = checklists.stored_template(visit.survey_version)
     cleaned = checklists.clean_answers(template, payload.answers)
     problems = checklists.problems(template, cleaned)
