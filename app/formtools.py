@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -18,6 +19,12 @@ def id_value(value: object) -> int:
     if number is None or not 0 <= number <= ID_MAX:
         raise ValueError(value)
     return number
+
+
+def form_status(refused: bool = True) -> int:
+    """The status of a page showing a form: 422 when it shows a sent form again because it was
+    refused (``refused`` says so where the page can also show a success), else 200."""
+    return 422 if request.method == "POST" and refused else 200
 
 
 def choices(pairs: list[tuple[object, str]]) -> list[SelectChoice]:

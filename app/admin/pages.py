@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.session import local_path
 from app.extensions import db
-from app.formtools import attach_error
+from app.formtools import attach_error, form_status
 from app.services import catalogue
 from app.services.errors import ServiceError
 
@@ -35,7 +35,7 @@ def save_form(form: FlaskForm, save: Callable[[], object], message: str,
 
 def form_page(form: FlaskForm, title: str, back: str, **context: object) -> tuple[str, int]:
     """The form; sent back after a POST only when it was refused, hence 422 then."""
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("admin/form.html", form=form, title=title, back=back, **context), status
 
 

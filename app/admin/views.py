@@ -21,7 +21,7 @@ from app.args import int_arg, paginate
 from app.auth.access import roles_required
 from app.auth.session import hasher
 from app.extensions import db
-from app.formtools import choices
+from app.formtools import choices, form_status
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
 from app.services import accounts, calendar, catalogue
@@ -192,7 +192,7 @@ def item_form(item_id: int | None = None) -> ResponseReturnValue:
         while sum(1 for e in field_list.entries if not (e.form.name.data or "").strip()) < BLANK_ROWS:
             field_list.append_entry()
     back = url_for("catalogue.item", item_id=item.id) if item else url_for("catalogue.items")
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("admin/item_form.html", form=form, item=item, back=back), status
 
 
@@ -221,7 +221,7 @@ def import_guides() -> tuple[str, int]:
             errors = exc.errors
         else:
             db.session.commit()
-    status = 422 if request.method == "POST" and result is None else 200
+    status = form_status(refused=result is None)
     return render_template("admin/import.html", form=form, result=result, errors=errors,
                            columns=[names[0] for names in catalogue.COLUMNS.values()]), status
 
@@ -351,7 +351,7 @@ def calendar_days() -> ResponseReturnValue:
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("admin.calendar_days", year=form.day.data.year))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("admin/calendar.html", form=form, year=year, days=calendar.announced_days(year)), status
 
 

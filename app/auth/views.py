@@ -12,6 +12,7 @@ from app.auth.access import login_required_any, public
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.auth.session import end_session, hasher, local_path, start_session
 from app.extensions import db, limiter
+from app.formtools import form_status
 from app.services import accounts
 from app.services.errors import ServiceError
 
@@ -49,7 +50,7 @@ def login() -> ResponseReturnValue:
             return redirect(next_path or url_for("main.index"))
         db.session.commit()  # keep the failure count and the audit rows
     # A form that does not validate (a field empty or too long) is refused: 422.
-    status = 422 if request.method == "POST" and form.errors else 200
+    status = form_status(refused=bool(form.errors))
     return render_template("auth/login.html", form=form, error=error, next=next_path), status
 
 
@@ -84,7 +85,7 @@ def change_password() -> ResponseReturnValue:
             start_session(user)  # the old session identifier was just revoked
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template(
         "auth/change_password.html", form=form, forced=user.must_change_password
     ), status

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from app.auth.access import roles_required
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
 from app.extensions import db
-from app.formtools import attach_error, choices
+from app.formtools import attach_error, choices, form_status
 from app.labels import CATEGORY_LABELS, SEVERITY_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
 from app.services import catalogue, checklists, issues, visits
@@ -52,7 +52,7 @@ def assignments() -> ResponseReturnValue:
             db.session.commit()
             flash(_("Assigned."), "success")
             return redirect(url_for("dashboard.assignments"))
-    status = 422 if request.method == "POST" else 200
+    status = form_status()
     return render_template("dashboard/assignments.html", form=form,
                            assignments=visits.recent_assignments()), status
 
