@@ -128,3 +128,30 @@ def test_nothing_lost_when_the_session_expires_between_marks(live_server, phone,
         assert visit.finished_at is None
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 1
         assert db.session.scalar(sa.select(ServiceItem.code).where(ServiceItem.id == visit.service_item_id)) == "market-company-setup"
+
+
+def test_a_mark_made_while_a_save_is_on_its_way_is_sent_after_it(live_server, phone, seeded) -> None:
+    page = phone.new_page()
+    login(page, live_server)
+    start_company_setup_visit(page)
+    held = []
+
+    def hold_the_first_save(route) -> None:
+        if route.request.method == "PUT" and not held:
+            held.append(route)  # on its way: the network has not delivered it yet
+        else:
+            route.continue_()
+
+    page.route("**/visits/api/visits/*", hold_the_first_save)
+    page.get_by_role("button", name="到达").tap()
+    while not held:
+        page.wait_for_timeout(100)
+    page.get_by_role("button", name="取号").tap()
+    page.wait_for_timeout(1500)  # the debounce ends while the first save is still out
+    with page.expect_request(lambda r: r.method == "PUT", timeout=5000):
+        held[0].continue_()
+    page.get_by_text("已保存", exact=True).wait_for(timeout=5000)
+
+    with seeded.app_context():
+        visit = db.session.scalar(sa.select(Visit))
+        assert visit.arrived_at and visit.ticket_at

@@ -113,7 +113,9 @@
       busy = send(page.urls.save, "PUT").then(function (r) {
         busy = null;
         if (r.ok) {
-          if (draft.rev === rev) { draft.dirty = false; local.put(draft); }
+          if (draft.rev !== rev) { return sync(); }  // changed while this copy was on its way
+          draft.dirty = false;
+          local.put(draft);
           say("saved");
           return true;
         }
