@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Photo, Visit
-from tests.browser.test_visit_flow import login, on_visit_page, start_company_setup_visit
+from tests.browser.steps import on_visit_page, sign_in, start_company_setup_visit
 from tests.photo_samples import FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def big_phone_photo(tmp_path) -> tuple[str, int]:
 
 def test_photo_and_position_from_the_phone(live_server, phone, seeded, tmp_path) -> None:
     page = phone.new_page()
-    login(page, live_server)
+    sign_in(page, live_server)
     start_company_setup_visit(page)
     page.get_by_role("button", name="记录位置").tap()
     expect(page.locator("[data-position-text]")).to_contain_text("±15")

@@ -25,8 +25,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Photo, Visit, VisitState
 from tests.browser.conftest import ARGS, CHROMIUM
-from tests.browser.test_rectification_loop import answer_and_submit, sign_in
-from tests.browser.test_visit_flow import on_visit_page
+from tests.browser.steps import answer_and_submit, sign_in, start_company_setup_visit
 from tests.photo_samples import encoded
 
 pytestmark = pytest.mark.browser
@@ -98,11 +97,7 @@ def test_inspector_submits_with_a_photo_and_leader_approves_over_https(
         cookie = next(c for c in phone.cookies() if "ruwo_session" in c["name"])
         assert cookie["name"] == "__Host-ruwo_session" and cookie["secure"] and cookie["httpOnly"]
 
-        page.get_by_role("link", name="开始暗访").tap()
-        page.get_by_role("link", name="安远县产城新区云服务大厅").tap()
-        page.get_by_role("link", name="01 企业登记窗口").tap()
-        page.get_by_role("button", name="有限责任公司设立登记").tap()
-        page.wait_for_url(on_visit_page)
+        start_company_setup_visit(page)
         page.get_by_role("button", name="记录位置").tap()  # the position needs HTTPS on a real phone
         expect(page.locator("[data-position-text]")).to_contain_text("±15")
         page.get_by_role("button", name="到达").tap()

@@ -9,53 +9,18 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Issue, IssueState
-from tests.browser.test_visit_flow import login, on_visit_page
-from tests.conftest import PASSWORD
+from tests.browser.steps import fill_and_submit, on_visit_page, sign_in, start_company_setup_visit
 from tests.photo_samples import encoded
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, base: str, username: str, lands_on: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(base + lands_on)
-
-
-def fill_and_submit(page, attitude: str) -> None:
-    page.get_by_role("button", name="到达").tap()
-    page.get_by_role("link", name="清单 ›").tap()
-    page.wait_for_url(lambda url: "/checklist" in url)
-    answer_and_submit(page, attitude)
-
-
-def answer_and_submit(page, attitude: str) -> None:
-    """On the open checklist: answer every question (no extra material) and submit."""
-
-    def answer(question: str, option: str) -> None:
-        page.locator(f"[data-q='{question}']").get_by_text(option, exact=True).tap()
-
-    for question, option in (("help_desk_staffed", "是"), ("signage_found", "是"), ("window_staffed", "是"),
-                             ("attitude_score", attitude), ("rude_language", "否"), ("first_contact", "直接办理或解答"),
-                             ("one_time_notice", "书面告知（告知单）"), ("matches_online_guide", "是"),
-                             ("outcome", "仅咨询"), ("fee_asked", "否")):
-        answer(question, option)
-    page.get_by_role("button", name="提交暗访记录").tap()
-    page.wait_for_url("**/view")
 
 
 def test_the_whole_rectification_loop(live_server, phone, browser, seeded, tmp_path) -> None:
     base = live_server
     # 1. inspector1 visits the company-registration window and meets a poor attitude.
     page = phone.new_page()
-    login(page, base)
-    page.get_by_role("link", name="开始暗访").tap()
-    page.get_by_role("link", name="安远县产城新区云服务大厅").tap()
-    page.get_by_role("link", name="01 企业登记窗口").tap()
-    page.get_by_role("button", name="有限责任公司设立登记").tap()
-    page.wait_for_url(on_visit_page)
+    sign_in(page, base)
+    start_company_setup_visit(page)
     fill_and_submit(page, "1")
 
     # 2. The leader approves it: the finding becomes an issue for the market bureau.

@@ -9,34 +9,15 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import MaterialKind, ServiceItem, Visit, VisitState
+from tests.browser.steps import on_visit_page, sign_in, start_company_setup_visit
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
 
-def login(page, base: str, username: str = "inspector1") -> None:
-    page.goto(base + "/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").tap()
-    page.wait_for_url(base + "/visits/")
-
-
-def on_visit_page(url: str) -> bool:
-    return "/visits/v/" in url and "/login" not in url
-
-
-def start_company_setup_visit(page) -> None:
-    page.get_by_role("link", name="开始暗访").tap()
-    page.get_by_role("link", name="安远县产城新区云服务大厅").tap()
-    page.get_by_role("link", name="01 企业登记窗口").tap()
-    page.get_by_role("button", name="有限责任公司设立登记").tap()
-    page.wait_for_url(on_visit_page)
-
-
 def test_inspector_times_fills_and_submits_a_visit(live_server, phone, screenshot_dir, seeded) -> None:
     page = phone.new_page()
-    login(page, live_server)
+    sign_in(page, live_server)
     start_company_setup_visit(page)
     assert page.title().startswith("备忘")  # the screen in the hall does not say what it is
     for label in ("到达", "取号", "叫号", "办理", "办结"):
@@ -89,7 +70,7 @@ def test_inspector_times_fills_and_submits_a_visit(live_server, phone, screensho
 
 def test_nothing_lost_when_the_session_expires_between_marks(live_server, phone, seeded) -> None:
     page = phone.new_page()
-    login(page, live_server)
+    sign_in(page, live_server)
     start_company_setup_visit(page)
     visit_url = page.url
     page.get_by_role("button", name="到达").tap()
@@ -132,7 +113,7 @@ def test_nothing_lost_when_the_session_expires_between_marks(live_server, phone,
 
 def test_a_mark_made_while_a_save_is_on_its_way_is_sent_after_it(live_server, phone, seeded) -> None:
     page = phone.new_page()
-    login(page, live_server)
+    sign_in(page, live_server)
     start_company_setup_visit(page)
     held = []
 

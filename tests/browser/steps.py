@@ -1,0 +1,50 @@
+"""Steps the browser tests share: signing in, starting a visit, answering and submitting."""
+
+from __future__ import annotations
+
+from tests.conftest import PASSWORD
+
+
+def sign_in(page, base: str, username: str = "inspector1", lands_on: str = "/visits/") -> None:
+    page.goto(base + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(base + lands_on)
+
+
+def on_visit_page(url: str) -> bool:
+    return "/visits/v/" in url and "/login" not in url
+
+
+def start_company_setup_visit(page) -> None:
+    """From the inspector's home: hall, window, matter — and on to the new visit's timer."""
+    page.get_by_role("link", name="开始暗访").tap()
+    page.get_by_role("link", name="安远县产城新区云服务大厅").tap()
+    page.get_by_role("link", name="01 企业登记窗口").tap()
+    # The matter buttons start a visit from script: wait until the page's scripts have run.
+    page.wait_for_url(lambda url: "window_id=" in url, wait_until="load")
+    page.get_by_role("button", name="有限责任公司设立登记").tap()
+    page.wait_for_url(on_visit_page)
+
+
+def fill_and_submit(page, attitude: str) -> None:
+    page.get_by_role("button", name="到达").tap()
+    page.get_by_role("link", name="清单 ›").tap()
+    page.wait_for_url(lambda url: "/checklist" in url)
+    answer_and_submit(page, attitude)
+
+
+def answer_and_submit(page, attitude: str) -> None:
+    """On the open checklist: answer every question (no extra material) and submit."""
+
+    def answer(question: str, option: str) -> None:
+        page.locator(f"[data-q='{question}']").get_by_text(option, exact=True).tap()
+
+    for question, option in (("help_desk_staffed", "是"), ("signage_found", "是"), ("window_staffed", "是"),
+                             ("attitude_score", attitude), ("rude_language", "否"), ("first_contact", "直接办理或解答"),
+                             ("one_time_notice", "书面告知（告知单）"), ("matches_online_guide", "是"),
+                             ("outcome", "仅咨询"), ("fee_asked", "否")):
+        answer(question, option)
+    page.get_by_role("button", name="提交暗访记录").tap()
+    page.wait_for_url("**/view")
