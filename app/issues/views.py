@@ -73,22 +73,25 @@ FORM_NAMES = {forms.ReportForm: "report_form", forms.ExplainForm: "explain_form"
 
 
 def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, int] | str:
-    """The detail page; after a refused step, with that step's form as sent and status 422."""
-    is_unit = current_user.role is Role.UNIT
-    context: dict[str, object] = {"issue": issue, "today": issues.china_today(), "is_unit": is_unit,
-                                  "events": issues.timeline(issue, for_unit=is_unit),
-                                  "steps": issues.steps(issue, current_user)}
+    """The detail page; after a refused step, with that step's form as sent and status 422.
+
+    A unit's page is built from the unit's view of the issue, which holds nothing of the visits.
+    """
+    context: dict[str, object] = {"today": issues.china_today(), "steps": issues.steps(issue, current_user)}
     if current_user.role is Role.UNIT:
-        context.update(report_form=forms.ReportForm(), explain_form=forms.ExplainForm(),
-                       extension_form=forms.ExtensionForm())
+        template = "issues/unit_detail.html"
+        context.update(issue=issues.unit_view(issue), report_form=forms.ReportForm(),
+                       explain_form=forms.ExplainForm(), extension_form=forms.ExtensionForm())
     else:
+        template = "issues/detail.html"
         revisit = forms.RevisitForm()
         revisit.inspector_id.choices = choices(visits.inspector_choices())
-        context.update(note_form=forms.NoteForm(), revisit_form=revisit, settings_form=_settings_form(issue))
+        context.update(issue=issue, note_form=forms.NoteForm(), revisit_form=revisit,
+                       settings_form=_settings_form(issue))
     if refused is None:
-        return render_template("issues/detail.html", **context)
+        return render_template(template, **context)
     context[FORM_NAMES[type(refused)]] = refused
-    return render_template("issues/detail.html", **context), 422
+    return render_template(template, **context), 422
 
 
 def _settings_form(issue: Issue) -> forms.SettingsForm:

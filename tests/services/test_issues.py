@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 
@@ -18,8 +19,10 @@ from app.models import (
     Issue,
     IssueState,
     RectificationType,
+    Role,
     Severity,
     Unit,
+    User,
     VisitState,
 )
 from app.services import calendar, checklists, issues, visits
@@ -238,6 +241,38 @@ def test_failed_revisit_sends_it_back(county) -> None:
     issues.approve(revisit, leader, now=NOW)
     assert issue.state == IssueState.IN_PROGRESS and issue.rework_count == 1
     assert len(issue.occurrences) == 2
+
+
+def _values(value: object) -> list[object]:
+    """Every value inside a unit's view (dataclasses, tuples), depth first."""
+    if dataclasses.is_dataclass(value):
+        return [value, *(v for f in dataclasses.fields(value) for v in _values(getattr(value, f.name)))]
+    if isinstance(value, tuple):
+        return [value, *(v for item in value for v in _values(item))]
+    return [value]
+
+
+def test_a_units_view_holds_nothing_of_the_visits_and_never_announces_a_revisit(county) -> None:
+    issue, unit_user, leader = open_issue(), user("unit-market"), user("leader")
+    issues.report(issue, unit_user, "已整改", [], db_storage())
+    assignment = issues.assign_revisit(issue, leader, user("inspector3").id)
+    revisit = make_visit({"attitude_score": 1})
+    revisit.inspector, revisit.assignment = user("inspector3"), assignment
+    payload = visits.parse_payload(revisit.uuid, {**visits.draft_state(revisit), "answers": {**BASE, "attitude_score": 1}})
+    visits.submit(user("inspector3"), payload, now=NOW)
+    issues.approve(revisit, leader, now=NOW)
+
+    view = issues.unit_view(issue)
+    inside = _values(view)
+    assert not [v for v in inside if isinstance(v, db.Model)], "a unit's view holds rows (visits, users)"
+    watchers = db.session.scalars(sa.select(User).where(User.role.in_([Role.INSPECTOR, Role.LEADER]))).all()
+    names = {u.username for u in watchers} | {u.display_name for u in watchers if u.display_name}
+    assert not names & {v for v in inside if isinstance(v, str)}
+    kinds = [e.kind for e in view.events]
+    assert "revisit_assigned" not in kinds and "revisit_failed" not in kinds and kinds[-1] == "sent_back"
+    assert [e.by_leaders for e in view.events if e.kind == "sent_back"] == [True]
+    assert [o.observed_on for o in view.occurrences] == [o.observed_on for o in issue.occurrences]
+    assert view.title == issue.title and view.lead_unit.name == issue.lead_unit.name
 
 
 def test_extension_accepted_moves_the_deadline_in_working_days(county) -> None:

@@ -2,7 +2,8 @@
 
 - ``review``: leaders weigh a visit's findings and approve it; findings become issues;
 - ``lifecycle``: the unit's and the leaders' steps on an issue, each one recorded;
-- ``queries``: lists, to-do counts, the timeline and evidence for a viewer.
+- ``queries``: lists, to-do counts and evidence for a viewer;
+- ``unit_view``: an issue as its units see it, built without the visits (never the inspector).
 
 Callers use the package (``issues.approve(...)``), not its modules.
 """
@@ -27,15 +28,12 @@ from app.services.issues.lifecycle import (
     update_settings,
 )
 from app.services.issues.queries import (
-    UNIT_EVENT_AS,
-    UNIT_HIDDEN_EVENTS,
     IssueFilter,
     Todo,
     due_soon,
     for_unit,
     leader_todo,
     search,
-    timeline,
     unit_todo,
     visible_evidence,
 )
@@ -50,6 +48,7 @@ from app.services.issues.review import (
     restore,
     return_visit,
 )
+from app.services.issues.unit_view import UNIT_EVENT_AS, UNIT_HIDDEN_EVENTS, UnitIssue, unit_view
 
 __all__ = [
     # Review of visits
@@ -62,6 +61,7 @@ __all__ = [
     "ESCALATION_MAX", "IssueSettings", "assign_revisit", "begin_review", "close_with_reason",
     "decide_extension", "escalate", "send_back", "update_settings",
     # Queries
-    "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "IssueFilter", "Todo", "due_soon", "for_unit",
-    "leader_todo", "search", "timeline", "unit_todo", "visible_evidence",
+    "IssueFilter", "Todo", "due_soon", "for_unit", "leader_todo", "search", "unit_todo", "visible_evidence",
+    # What a unit sees
+    "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "UnitIssue", "unit_view",
 ]

@@ -13,7 +13,6 @@ from app.models import (
     Category,
     Evidence,
     Issue,
-    IssueEvent,
     IssueState,
     Role,
     Severity,
@@ -99,19 +98,6 @@ def unit_todo(unit_id: int, today: date) -> Todo:
     mine = for_unit(unit_id)
     waiting = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
     return Todo(issues_to_answer=sum(1 for i in mine if i.state in waiting), due=tuple(due_soon(mine, today)))
-
-
-#: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
-UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned"})
-UNIT_EVENT_AS = {"revisit_failed": "sent_back", "closed_by_revisit": "closed"}
-
-
-def timeline(issue: Issue, for_unit: bool) -> list[tuple[IssueEvent, str]]:
-    """The issue's events with the label to show; a unit never learns of a re-visit."""
-    if not for_unit:
-        return [(event, event.kind) for event in issue.events]
-    return [(event, UNIT_EVENT_AS.get(event.kind, event.kind)) for event in issue.events
-            if event.kind not in UNIT_HIDDEN_EVENTS]
 
 
 def visible_evidence(evidence_uuid: str, viewer: User) -> Evidence | None:

@@ -1,0 +1,98 @@
+"""What a responsible unit sees of an issue: built without the visits, so never the inspector.
+
+A unit's page is rendered from these values only. They hold dates, not times; a finding's
+title and detail, not the visit it came from; "inspection leaders", not a leader's name; and
+no step that would tell a unit a re-visit is coming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.models import Category, Issue, IssueEvent, IssueState, RectificationType, Severity
+
+#: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
+UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned"})
+UNIT_EVENT_AS = {"revisit_failed": "sent_back", "closed_by_revisit": "closed"}
+
+
+@dataclass(frozen=True)
+class Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class WindowRef:
+    number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UnitOccurrence:
+    observed_on: date
+    recurrence: bool
+    title_zh: str
+    title_en: str
+    detail: str
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" else self.title_zh
+
+
+@dataclass(frozen=True)
+class UnitEvent:
+    on: date
+    kind: str
+    #: The unit's own name for its steps, None for the leaders' ("inspection leaders").
+    unit_name: str | None
+    by_leaders: bool
+    note: str
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnitIssue:
+    id: int
+    title: str
+    hall: Named
+    window: WindowRef | None
+    category: Category
+    severity: Severity
+    state: IssueState
+    rework_count: int
+    rectification_type: RectificationType
+    deadline: date
+    extension_days_requested: int | None
+    lead_unit: Named
+    supporting_units: tuple[Named, ...]
+    escalation_level: int
+    occurrences: tuple[UnitOccurrence, ...]
+    events: tuple[UnitEvent, ...]
+
+    def overdue(self, today: date) -> bool:
+        return self.state is not IssueState.CLOSED and today > self.deadline
+
+
+def _event(event: IssueEvent) -> UnitEvent:
+    unit_name = None
+    if event.actor_role == "unit":
+        unit_name = event.actor.unit.name if event.actor and event.actor.unit else ""
+    return UnitEvent(on=event.at.date(), kind=UNIT_EVENT_AS.get(event.kind, event.kind), unit_name=unit_name,
+                     by_leaders=event.actor_role == "leader", note=event.note,
+                     evidence=tuple(e.uuid for e in event.evidence))
+
+
+def unit_view(issue: Issue) -> UnitIssue:
+    """The issue as its units see it (the caller has checked the viewer is responsible)."""
+    window = WindowRef(issue.window.number, issue.window.name) if issue.window else None
+    return UnitIssue(
+        id=issue.id, title=issue.title, hall=Named(issue.hall.name), window=window, category=issue.category,
+        severity=issue.severity, state=issue.state, rework_count=issue.rework_count,
+        rectification_type=issue.rectification_type, deadline=issue.deadline,
+        extension_days_requested=issue.extension_days_requested, lead_unit=Named(issue.lead_unit.name),
+        supporting_units=tuple(Named(u.name) for u in issue.supporting_units),
+        escalation_level=issue.escalation_level,
+        occurrences=tuple(UnitOccurrence(o.observed_on, o.recurrence, o.finding.title_zh, o.finding.title_en,
+                                         o.finding.detail) for o in issue.occurrences),
+        events=tuple(_event(e) for e in issue.events if e.kind not in UNIT_HIDDEN_EVENTS))
