@@ -2,6 +2,17 @@
 
 from app.models.audit import AuditLog
 from app.models.base import Base
+from app.models.campaign import (
+    CAMPAIGN_TRANSITIONS,
+    Campaign,
+    CampaignEvent,
+    CampaignInvalidTransition,
+    CampaignState,
+    Draw,
+    InspectorConflict,
+    PoolEntry,
+    PoolKind,
+)
 from app.models.catalogue import (
     Hall,
     HallKind,
@@ -43,6 +54,15 @@ from app.models.visit import (
 )
 
 __all__ = [
+    "CAMPAIGN_TRANSITIONS",
+    "Campaign",
+    "CampaignEvent",
+    "CampaignInvalidTransition",
+    "CampaignState",
+    "Draw",
+    "InspectorConflict",
+    "PoolEntry",
+    "PoolKind",
     "TRANSITIONS",
     "CalendarDay",
     "Category",

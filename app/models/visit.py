@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, enum_column, utcnow
+from app.models.campaign import Campaign
 from app.models.catalogue import ServiceItem, Window
 from app.models.user import User
 
@@ -51,10 +52,16 @@ class Assignment(Base):
     state: Mapped[AssignmentState] = mapped_column(enum_column(AssignmentState), default=AssignmentState.OPEN)
     created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The campaign whose draw made it; sealed (unseen by the inspector) until the campaign starts.
+    campaign_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                                       index=True)
+    #: Which visit of the same target this is (1, 2… with distinct inspectors).
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
 
     inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
     window: Mapped[Window] = relationship()
     service_item: Mapped[Optional[ServiceItem]] = relationship()
+    campaign: Mapped[Optional[Campaign]] = relationship()
 
     def cancel(self) -> None:
         """A leader withdraws an assignment that has not been done."""
