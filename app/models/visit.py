@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, enum_column, utcnow
-from app.models.campaign import Campaign
+from app.models.campaign import Campaign, CampaignState
 from app.models.catalogue import ServiceItem, Window
 from app.models.user import User
 
@@ -62,6 +62,13 @@ class Assignment(Base):
     window: Mapped[Window] = relationship()
     service_item: Mapped[Optional[ServiceItem]] = relationship()
     campaign: Mapped[Optional[Campaign]] = relationship()
+
+    @classmethod
+    def unsealed(cls, today: date) -> sa.ColumnElement[bool]:
+        """Assignments an inspector may see: by hand, or of a campaign that has started (四不两直:
+        a drawn campaign stays sealed until its start, so nobody learns of it early)."""
+        return sa.or_(cls.campaign_id.is_(None),
+                      cls.campaign.has(sa.and_(Campaign.state == CampaignState.ACTIVE, Campaign.starts_on <= today)))
 
     def cancel(self) -> None:
         """A leader withdraws an assignment that has not been done."""

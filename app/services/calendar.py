@@ -7,18 +7,25 @@ corrects days for a year the package does not know yet. Deadlines count working 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import CalendarDay, User
+from app.models.base import utcnow
 from app.services import audit
 
 #: The years the calendar admin can show: enough past for old deadlines, enough future to plan.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def china_today(now: datetime | None = None) -> date:
+    """Today's date in China (deadlines, overdue and campaign periods are counted in China's days)."""
+    return (now or utcnow()).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 @lru_cache(maxsize=16)

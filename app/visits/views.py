@@ -81,7 +81,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         if window is None:
             abort(404)
         item = db.session.get(ServiceItem, int_arg("item_id") or 0)
-        template = checklists.registry().current()
+        template = visits.assignment_template(current_user, int_arg("assignment_id"))
         state = None
     page = {
         "uuid": visit_uuid.lower(), "window_id": window.id, "service_item_id": item.id if item else None,

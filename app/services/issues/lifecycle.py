@@ -10,9 +10,8 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -33,18 +32,13 @@ from app.models import (
     User,
     Window,
 )
-from app.models.base import utcnow
 from app.services import audit, calendar, visits
+from app.services.calendar import china_today
 from app.services.errors import ServiceError
 from app.services.storage import FileStorage
 
 MAX_EVIDENCE = 10
 ESCALATION_MAX = 3
-
-
-def china_today(now: datetime | None = None) -> date:
-    """Today's date in China (deadlines and overdue are counted in China's days)."""
-    return (now or utcnow()).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",

@@ -21,6 +21,7 @@ from app.services.visits.drafting import (
     SubmitInvalid,
     VisitConflict,
     VisitNotFound,
+    assignment_template,
     classify_materials,
     discard,
     draft_state,
@@ -29,6 +30,7 @@ from app.services.visits.drafting import (
     position_marks,
     save_draft,
     submit,
+    template_for,
 )
 from app.services.visits.payload import (
     MAX_EXTRA_MATERIALS,
@@ -63,6 +65,8 @@ __all__ = [
     # Autosave, submit, discard
     "SubmitInvalid", "VisitConflict", "VisitNotFound", "classify_materials", "discard",
     "draft_state", "find", "mark_problems", "position_marks", "save_draft", "submit",
+    # The checklist a new visit uses
+    "assignment_template", "template_for",
     # Lists
     "drafts", "for_review", "open_assignments", "submitted",
     # Assignments by hand

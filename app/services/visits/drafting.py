@@ -33,7 +33,7 @@ from app.models import (
     Window,
 )
 from app.models.base import utcnow
-from app.services import audit, checklists, geo
+from app.services import audit, calendar, checklists, geo
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.visits.payload import VisitPayload
 
@@ -129,7 +129,8 @@ def _check_target(inspector: User, payload: VisitPayload) -> tuple[Window, Servi
             raise ServiceError(_l("This window does not serve that item."), field="service_item_id")
     assignment = None
     if payload.assignment_id is not None:
-        assignment = db.session.get(Assignment, payload.assignment_id)
+        assignment = db.session.scalar(sa.select(Assignment).where(
+            Assignment.id == payload.assignment_id, Assignment.unsealed(calendar.china_today())))
         if (assignment is None or assignment.inspector_id != inspector.id
                 or assignment.window_id != window.id or assignment.state is not AssignmentState.OPEN):
             raise ServiceError(_l("This assignment is not yours."), field="assignment_id")
@@ -155,6 +156,22 @@ def _once_more_after_a_race(work: Callable[[], T]) -> T:
         return work()
 
 
+def template_for(assignment: Assignment | None) -> checklists.Template:
+    """The checklist a new visit uses: its campaign's version, else the current one."""
+    campaign = assignment.campaign if assignment is not None else None
+    if campaign is not None:
+        pinned = checklists.registry().templates.get((campaign.survey_key, campaign.survey_version))
+        if pinned is not None:
+            return pinned
+    return checklists.registry().current()
+
+
+def assignment_template(inspector: User, assignment_id: int | None) -> checklists.Template:
+    """The checklist for a visit about to start from ``assignment_id`` (if it is the inspector's)."""
+    assignment = db.session.get(Assignment, assignment_id) if assignment_id else None
+    return template_for(assignment if assignment is not None and assignment.inspector_id == inspector.id else None)
+
+
 def _save_draft(inspector: User, payload: VisitPayload) -> Visit:
     visit = _locked(payload.uuid)
     if visit is not None and visit.inspector_id != inspector.id:
@@ -163,7 +180,7 @@ def _save_draft(inspector: User, payload: VisitPayload) -> Visit:
         raise VisitConflict(_l("This visit has been submitted and can no longer change."))
     if visit is None:
         window, item, assignment = _check_target(inspector, payload)
-        template = checklists.registry().current()
+        template = template_for(assignment)
         visit = Visit(uuid=payload.uuid, inspector=inspector, window=window, service_item=item,
                       assignment=assignment, survey_version=checklists.snapshot(template))
         db.session.add(visit)

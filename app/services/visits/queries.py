@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Assignment, AssignmentState, User, Visit, VisitState, Window
+from app.services import calendar
 
 
 def _mine(inspector: User, states: Sequence[VisitState]) -> sa.Select:
@@ -30,10 +31,11 @@ def submitted(inspector: User, limit: int = 30) -> list[Visit]:
 
 
 def open_assignments(inspector: User) -> list[Assignment]:
-    """The inspector's open assignments, earliest due first."""
+    """The inspector's open assignments that are not sealed, earliest due first."""
     return list(db.session.scalars(
         sa.select(Assignment).where(Assignment.inspector_id == inspector.id,
-                                    Assignment.state == AssignmentState.OPEN)
+                                    Assignment.state == AssignmentState.OPEN,
+                                    Assignment.unsealed(calendar.china_today()))
         .options(selectinload(Assignment.window).selectinload(Window.hall),
                  selectinload(Assignment.service_item))
         .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)))
