@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.campaigns.views import bp as campaigns_bp
     from app.catalogue.views import bp as catalogue_bp
     from app.dashboard.views import bp as dashboard_bp
     from app.issues.views import bp as issues_bp
@@ -107,7 +108,8 @@ def register_blueprints(app: Flask) -> None:
     from app.photos.views import bp as photos_bp
     from app.visits.views import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, visits_bp, issues_bp, photos_bp):
+    for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, campaigns_bp, visits_bp, issues_bp,
+               photos_bp):
         app.register_blueprint(bp)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.args import ID_MAX
 from app.services import catalogue
@@ -19,6 +20,13 @@ def id_value(value: object) -> int:
     if number is None or not 0 <= number <= ID_MAX:
         raise ValueError(value)
     return number
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of check boxes (easier than a multi-select on a tablet)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def form_status(refused: bool = True) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import Category, IssueState, RectificationType, Severity
+from app.models import CampaignState, Category, IssueState, RectificationType, Severity
 
 CATEGORY_LABELS = {
     Category.MATERIALS: _l("Materials"), Category.EFFICIENCY: _l("Efficiency and waiting"),
@@ -32,4 +32,29 @@ EVENT_LABELS = {
     "revisit_failed": _l("Re-visit found it again"), "escalated_1": _l("Escalated: supervision (督办)"),
     "escalated_2": _l("Escalated: admonition talk (约谈)"), "escalated_3": _l("Escalated: circular (通报)"),
     "updated": _l("Details changed"), "closed": _l("Closed out"),
+}
+CAMPAIGN_STATE_LABELS = {
+    CampaignState.DRAFT: _l("planning"), CampaignState.DRAWN: _l("drawn, sealed"),
+    CampaignState.ACTIVE: _l("under way"), CampaignState.CLOSED: _l("closed"),
+    CampaignState.PUBLISHED: _l("published"),
+}
+CAMPAIGN_EVENT_LABELS = {
+    "created": _l("Planned"), "changed": _l("Plan changed"), "drawn": _l("Drawn"), "redrawn": _l("Drawn again"),
+    "undrawn": _l("Sent back to planning"), "started": _l("Started"), "closed": _l("Closed"),
+    "published": _l("Published to units"),
+}
+#: The board's statuses of an assignment.
+PROGRESS_LABELS = {"pending": _l("not begun"), "in_progress": _l("in progress"), "submitted": _l("submitted"),
+                   "approved": _l("approved"), "overdue": _l("overdue")}
+#: What failed when a draw has no solution.
+DRAW_PROBLEM_LABELS = {
+    "empty": _l("The pool holds no open window."),
+    "no_inspectors": _l("The campaign has no inspectors."),
+    "conflict": _l("%(target)s: only %(have)s inspectors have no conflict of interest with it; "
+                   "%(need)s different ones are needed."),
+    "balance": _l("The visits cannot be spread evenly (at most one apart) over the inspectors."),
+    "balance_inspector": _l("%(inspector)s: can visit only %(have)s of the drawn targets without a conflict, "
+                            "but an even share is %(need)s."),
+    "balance_target": _l("%(target)s: with an even share per inspector, only %(have)s of %(need)s visits "
+                         "find an inspector."),
 }

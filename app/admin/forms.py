@@ -17,7 +17,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -31,9 +30,8 @@ from wtforms.validators import (
     Optional,
     StopValidation,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.formtools import id_value
+from app.formtools import MultiCheckboxField, id_value
 from app.models import HallKind, Role
 from app.services.geo import CoordinateSystem
 
@@ -62,13 +60,6 @@ ROLES = [
     SelectChoice(Role.INSPECTOR.value, _l("Inspector")),
     SelectChoice(Role.UNIT.value, _l("Responsible unit")),
 ]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of check boxes (easier than a multi-select on a tablet)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class UnitForm(FlaskForm):

@@ -157,10 +157,10 @@ def test_the_disclosure_names_no_inspector_and_units_see_it_only_once_published(
     campaign = drawn()
     campaigns.start(campaign, actor=user("leader"))
     campaigns.close(campaign, actor=user("leader"))
-    assert campaign not in campaigns.published_for(user("unit-market"))
-    assert campaign in campaigns.published_for(user("leader"))
+    assert campaign not in campaigns.visible_to(user("unit-market"))
+    assert campaign in campaigns.visible_to(user("leader"))
     campaigns.publish(campaign, actor=user("leader"))
-    assert campaign in campaigns.published_for(user("unit-market"))
+    assert campaign in campaigns.visible_to(user("unit-market"))
     shown = campaigns.disclosure(campaign)
     assert shown.assignments == 4 and shown.visits_done == 0 and sum(u.targets for u in shown.units) == 4
     text = repr(shown.targets) + repr(shown.units)

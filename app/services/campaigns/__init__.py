@@ -21,7 +21,7 @@ from app.services.campaigns.planning import (
     start,
     survey_choices,
 )
-from app.services.campaigns.progress import STATUSES, Board, Disclosure, board, disclosure, published_for, status
+from app.services.campaigns.progress import STATUSES, Board, Disclosure, board, disclosure, visible_to, status
 
 __all__ = [
     "ALGORITHM",
@@ -29,5 +29,5 @@ __all__ = [
     "CampaignData", "DrawFailed", "back_to_planning", "check_draw", "close", "publish", "run_draw", "save",
     "start", "survey_choices",
     # Progress and disclosure
-    "STATUSES", "Board", "Disclosure", "board", "disclosure", "published_for", "status",
+    "STATUSES", "Board", "Disclosure", "board", "disclosure", "visible_to", "status",
 ]

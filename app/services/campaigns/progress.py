@@ -125,7 +125,7 @@ def disclosure(campaign: Campaign) -> Disclosure:
     return Disclosure(campaign, sorted(targets), units, len(approved), len(rows))
 
 
-def published_for(user: User) -> list[Campaign]:
+def visible_to(user: User) -> list[Campaign]:
     """The campaigns a user may see the disclosure of: units only once published."""
     stmt = sa.select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     if user.role is Role.UNIT:
