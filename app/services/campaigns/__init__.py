@@ -21,7 +21,7 @@ from app.services.campaigns.planning import (
     start,
     survey_choices,
 )
-from app.services.campaigns.progress import STATUSES, Board, Disclosure, board, disclosure, visible_to, status
+from app.services.campaigns.progress import STATUSES, Board, Disclosure, board, disclosure, status, visible_to
 
 __all__ = [
     "ALGORITHM",
