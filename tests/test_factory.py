@@ -88,7 +88,7 @@ def test_no_secret_file_when_a_key_is_configured(tmp_path: Path) -> None:
 def test_instance_folder_is_the_repository_one_by_default() -> None:
     from app import DEFAULT_INSTANCE_PATH
 
-    assert Path(__file__).resolve().parent.parent / "instance" == DEFAULT_INSTANCE_PATH
+    assert DEFAULT_INSTANCE_PATH == Path(__file__).resolve().parent.parent / "instance"
 
 
 def test_sqlite_pragmas(tmp_path: Path) -> None:

@@ -53,8 +53,9 @@ def test_valid_passwords_are_accepted(password: str, app) -> None:
 
 
 def test_check_policy_names_every_problem_in_chinese(app) -> None:
-    with app.test_request_context(), pytest.raises(ServiceError) as caught:
-        check_policy("abc", "abc")
+    with app.test_request_context():
+        with pytest.raises(ServiceError) as caught:
+            check_policy("abc", "abc")
     message = str(caught.value.message)
     assert "至少 8 个字符" in message
     assert "三类" in message
