@@ -11,8 +11,8 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.models import Role
-from app.services import accounts, catalogue, checklists, demo
+from app.models import Campaign, Role
+from app.services import accounts, campaigns, catalogue, checklists, demo
 from app.services.accounts import hasher_from_config
 from app.services.errors import ServiceError
 
@@ -122,9 +122,36 @@ def surveys_check_command(folder: Path | None) -> None:
         click.echo(f"ok  {key} version {version}: {len(template.sections)} sections, {count} questions")
 
 
+@click.group("campaigns")
+def campaigns_group() -> None:
+    """Campaigns (暗访批次) and their draws."""
+
+
+@campaigns_group.command("check-draw")
+@click.argument("campaign_id", type=int)
+@with_appcontext
+def check_draw_command(campaign_id: int) -> None:
+    """Re-run every draw of CAMPAIGN_ID from its stored seed and inputs; exit 1 if one differs."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"no campaign {campaign_id}")
+    if not campaign.draws:
+        raise click.ClickException(f"campaign {campaign_id} has not been drawn")
+    differ = 0
+    for record in campaign.draws:
+        same = campaigns.check_draw(record)
+        differ += not same
+        rows = len(record.result.get("assignments", []))
+        click.echo(f"{'identical' if same else 'DIFFERENT'}  draw {record.id}  seed {record.seed}  "
+                   f"{record.algorithm}  {rows} assignments{'  (' + record.reason + ')' if record.reason else ''}")
+    if differ:
+        raise click.ClickException(f"{differ} draw(s) do not reproduce")
+
+
 def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_guides_command)
     app.cli.add_command(surveys_group)
+    app.cli.add_command(campaigns_group)

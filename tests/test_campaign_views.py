@@ -110,3 +110,20 @@ def test_units_and_inspectors_see_nothing_before_their_time(seeded, leader) -> N
     assert "2026年12月暗访" in unit.get("/campaigns/published").get_data(as_text=True)
     shown = unit.get(f"/campaigns/{cid}/disclosure").get_data(as_text=True)
     assert "安远县政务服务中心" in shown and "暗访员" not in shown and "inspector" not in shown
+
+
+def test_the_command_line_reproduces_the_draw_and_notices_a_changed_record(seeded, leader) -> None:
+    leader.post("/campaigns/new", data=plan_form(seeded))
+    cid = campaign_id(seeded)
+    leader.post(f"/campaigns/{cid}/draw")
+    runner = seeded.test_cli_runner()
+    result = runner.invoke(args=["campaigns", "check-draw", str(cid)])
+    assert result.exit_code == 0 and result.output.startswith("identical"), result.output
+    with seeded.app_context():
+        record = db.session.get(Campaign, cid).current_draw
+        record.seed = str(int(record.seed) + 1)  # someone edits the stored seed
+        db.session.commit()
+    result = runner.invoke(args=["campaigns", "check-draw", str(cid)])
+    assert result.exit_code == 1 and "DIFFERENT" in result.output
+    assert "不一致" in leader.get(f"/campaigns/{cid}/check").get_data(as_text=True)
+    assert runner.invoke(args=["campaigns", "check-draw", "999"]).exit_code == 1
