@@ -56,3 +56,21 @@ def submitted(answers: dict | None = None, **kwargs: object) -> Visit:
 def approved(answers: dict | None = None, leader: str = "leader", **kwargs: object) -> list[Issue]:
     """A submitted visit approved by ``leader``: the issues its findings became."""
     return issues.approve(submitted(answers, **kwargs), user(leader), now=NOW)
+
+
+def revisited(assignment, verdict: str | dict[int, str] = "fixed", answers: dict | None = None,
+              item: str | None = "market-company-setup", leader: str = "leader") -> Visit:
+    """The re-visit of ``assignment`` made, submitted (``verdict`` on every point, or per check
+    id) and approved by ``leader``."""
+    checks = visits.revisit_checks(assignment)
+    given = verdict if isinstance(verdict, dict) else {c.id: verdict for c in checks}
+    item_row = db.session.scalar(sa.select(ServiceItem).where(ServiceItem.code == item)) if item else None
+    uuid = f"00000000-0000-4000-8000-{next(_numbers):012d}"
+    payload = visits.parse_payload(uuid, {
+        "window_id": assignment.window_id, "service_item_id": item_row.id if item_row else None,
+        "assignment_id": assignment.id, "marks": {"arrived": T0.isoformat()},
+        "answers": {**BASE, **(answers or {})}, "materials": {"ticked": [], "extra": []},
+        "verdicts": {str(k): v for k, v in given.items()}})
+    visit, _again = visits.submit(assignment.inspector, payload, now=NOW)
+    issues.approve(visit, user(leader), now=NOW)
+    return visit

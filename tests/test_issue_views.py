@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Issue, IssueState, User, Visit, VisitState
+from app.models import Issue, IssueState, RevisitCheck, User, Visit, VisitState
 from tests.photo_samples import encoded
 from tests.test_visit_views import COMPLETE, body, client_for, put, submit
 
@@ -190,7 +190,12 @@ def test_revisit_from_the_issue_closes_it(seeded, loop) -> None:
     assert f"复查问题 #{issue_id}" in home
     with seeded.app_context():
         assignment_id = db.session.get(Issue, issue_id).revisit_assignment_id
-    response = submit(revisiter, body(seeded, assignment_id=assignment_id), uuid=UUID2)
+        points = db.session.scalars(sa.select(RevisitCheck.id).where(RevisitCheck.assignment_id == assignment_id)).all()
+    assert len(points) == 1
+    unanswered = submit(revisiter, body(seeded, assignment_id=assignment_id), uuid=UUID2)
+    assert unanswered.status_code == 422 and f"verify_{points[0]}" in unanswered.get_json()["problems"]
+    response = submit(revisiter, {**body(seeded, assignment_id=assignment_id), "verdicts": {str(points[0]): "fixed"}},
+                      uuid=UUID2)
     assert response.status_code == 200
     loop["leader"].post(f"/dashboard/visits/{response.get_json()['id']}/approve")
     with seeded.app_context():

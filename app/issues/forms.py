@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.formtools import id_value
+from app.formtools import MultiCheckboxField, id_value
 
 REQUIRED = _l("This field is required.")
 
@@ -37,9 +37,20 @@ class NoteForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
+#: The re-visit form's choice to draw the inspector at random (双随机).
+DRAW = "draw"
+
+
 class RevisitForm(FlaskForm):
-    inspector_id = SelectField(_l("Inspector for the re-visit"), coerce=id_value, validators=[InputRequired(REQUIRED)])
+    inspector_id = SelectField(_l("Inspector for the re-visit"), validators=[InputRequired(REQUIRED)], default=DRAW,
+                               description=_l("Drawn at random among those who found none of these issues and "
+                                              "have no conflict of interest, unless you choose one."))
+    also_ids = MultiCheckboxField(_l("Verify in the same re-visit"), coerce=id_value)
     due_date = DateField(_l("Visit by"), validators=[Optional()])
+
+    def inspector(self) -> int | None:
+        """The chosen inspector's id, or None to draw one."""
+        return None if self.inspector_id.data == DRAW else int(self.inspector_id.data)
 
 
 class SettingsForm(FlaskForm):

@@ -84,14 +84,23 @@ def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, i
                        explain_form=forms.ExplainForm(), extension_form=forms.ExtensionForm())
     else:
         template = "issues/detail.html"
-        revisit = forms.RevisitForm()
-        revisit.inspector_id.choices = choices(visits.inspector_choices())
+        revisit = _revisit_form(issue)
         context.update(issue=issue, note_form=forms.NoteForm(), revisit_form=revisit,
                        settings_form=_settings_form(issue))
     if refused is None:
         return render_template(template, **context)
     context[FORM_NAMES[type(refused)]] = refused
     return render_template(template, **context), 422
+
+
+def _revisit_form(issue: Issue) -> forms.RevisitForm:
+    """Draw the inspector (or choose one who found none of them); other issues of the window to add."""
+    form = forms.RevisitForm()
+    found = issues.finders([issue])
+    form.inspector_id.choices = choices([(forms.DRAW, _("Draw at random (双随机)"))] + [
+        (str(i), label) for i, label in visits.inspector_choices() if i not in found])
+    form.also_ids.choices = choices([(i.id, f"#{i.id} {i.title}") for i in issues.companions(issue)])
+    return form
 
 
 def _settings_form(issue: Issue) -> forms.SettingsForm:
@@ -112,7 +121,7 @@ def _step(issue_id: int, action, form_class=None) -> ResponseReturnValue:  # typ
     issue = _load(issue_id)
     form = form_class() if form_class else forms.NoteForm()
     if isinstance(form, forms.RevisitForm):
-        form.inspector_id.choices = choices(visits.inspector_choices())
+        form = _revisit_form(issue)
     if isinstance(form, forms.SettingsForm):
         form = _settings_form(issue)
     if not form.validate_on_submit():
@@ -186,8 +195,11 @@ def close(issue_id: int) -> ResponseReturnValue:
 @bp.route("/<int:issue_id>/revisit", methods=["POST"])
 @leader_only
 def revisit(issue_id: int) -> ResponseReturnValue:
-    return _step(issue_id, lambda issue, form: issues.assign_revisit(
-        issue, current_user, form.inspector_id.data, form.due_date.data), forms.RevisitForm)
+    def send(issue: Issue, form: forms.RevisitForm) -> None:
+        chosen = [issue] + [db.get_or_404(Issue, i) for i in form.also_ids.data or []]
+        issues.send_revisit(chosen, current_user, form.inspector(), form.due_date.data)
+
+    return _step(issue_id, send, forms.RevisitForm)
 
 
 @bp.route("/<int:issue_id>/escalate", methods=["POST"])

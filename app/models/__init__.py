@@ -38,6 +38,7 @@ from app.models.issue import (
     RectificationType,
     Severity,
 )
+from app.models.revisit import RevisitCheck, RevisitVerdict, Verdict
 from app.models.user import Role, User
 from app.models.visit import (
     MARKS,
@@ -54,6 +55,9 @@ from app.models.visit import (
 )
 
 __all__ = [
+    "RevisitCheck",
+    "RevisitVerdict",
+    "Verdict",
     "CAMPAIGN_TRANSITIONS",
     "Campaign",
     "CampaignEvent",

@@ -27,7 +27,7 @@ from app.models import (
 )
 from app.services import calendar, checklists, issues, visits
 from app.services.errors import ServiceError
-from tests.factories import BASE, NOW, make_visit, submitted, user
+from tests.factories import BASE, NOW, make_visit, revisited, submitted, user
 from tests.photo_samples import encoded
 
 
@@ -210,37 +210,7 @@ def test_forbidden_steps_are_refused(county) -> None:
     with pytest.raises(ServiceError):
         issues.close_with_reason(issue, leader, "直接销号")  # close-out needs a report
     with pytest.raises(ServiceError):
-        issues.assign_revisit(issue, leader, user("inspector2").id)
-
-
-def test_revisit_by_another_inspector_passes_and_closes(county) -> None:
-    issue, unit_user, leader = open_issue(), user("unit-market"), user("leader")
-    issues.report(issue, unit_user, "已整改", [], db_storage())
-    with pytest.raises(ServiceError):
-        issues.assign_revisit(issue, leader, user("inspector1").id)  # found it: not the verifier
-    assignment = issues.assign_revisit(issue, leader, user("inspector3").id)
-    assert issue.state == IssueState.UNDER_REVIEW
-    revisit = make_visit()
-    revisit.inspector = user("inspector3")
-    revisit.assignment = assignment
-    payload = visits.parse_payload(revisit.uuid, {**visits.draft_state(revisit), "answers": BASE})
-    visits.submit(user("inspector3"), payload, now=NOW)
-    issues.approve(revisit, leader, now=NOW)
-    assert issue.state == IssueState.CLOSED
-    assert issue.events[-1].kind == "closed_by_revisit"
-
-
-def test_failed_revisit_sends_it_back(county) -> None:
-    issue, unit_user, leader = open_issue(), user("unit-market"), user("leader")
-    issues.report(issue, unit_user, "已整改", [], db_storage())
-    assignment = issues.assign_revisit(issue, leader, user("inspector3").id)
-    revisit = make_visit({"attitude_score": 1})
-    revisit.inspector, revisit.assignment = user("inspector3"), assignment
-    payload = visits.parse_payload(revisit.uuid, {**visits.draft_state(revisit), "answers": {**BASE, "attitude_score": 1}})
-    visits.submit(user("inspector3"), payload, now=NOW)
-    issues.approve(revisit, leader, now=NOW)
-    assert issue.state == IssueState.IN_PROGRESS and issue.rework_count == 1
-    assert len(issue.occurrences) == 2
+        issues.send_revisit([issue], leader, user("inspector2").id)
 
 
 def _values(value: object) -> list[object]:
@@ -255,12 +225,8 @@ def _values(value: object) -> list[object]:
 def test_a_units_view_holds_nothing_of_the_visits_and_never_announces_a_revisit(county) -> None:
     issue, unit_user, leader = open_issue(), user("unit-market"), user("leader")
     issues.report(issue, unit_user, "已整改", [], db_storage())
-    assignment = issues.assign_revisit(issue, leader, user("inspector3").id)
-    revisit = make_visit({"attitude_score": 1})
-    revisit.inspector, revisit.assignment = user("inspector3"), assignment
-    payload = visits.parse_payload(revisit.uuid, {**visits.draft_state(revisit), "answers": {**BASE, "attitude_score": 1}})
-    visits.submit(user("inspector3"), payload, now=NOW)
-    issues.approve(revisit, leader, now=NOW)
+    assignment = issues.send_revisit([issue], leader, user("inspector3").id)
+    revisited(assignment, "not_fixed", {"attitude_score": 1})
 
     view = issues.unit_view(issue)
     inside = _values(view)

@@ -12,7 +12,6 @@ from app.services.issues.lifecycle import (
     ESCALATION_MAX,
     MAX_EVIDENCE,
     IssueSettings,
-    assign_revisit,
     begin_review,
     china_today,
     close_with_reason,
@@ -48,6 +47,7 @@ from app.services.issues.review import (
     restore,
     return_visit,
 )
+from app.services.issues.revisits import companions, draw_inspector, finders, judge, send_revisit
 from app.services.issues.unit_view import UNIT_EVENT_AS, UNIT_HIDDEN_EVENTS, UnitIssue, unit_view
 
 __all__ = [
@@ -58,8 +58,10 @@ __all__ = [
     "MAX_EVIDENCE", "china_today", "explain", "is_responsible", "report", "request_extension",
     "start", "steps",
     # The leaders' steps
-    "ESCALATION_MAX", "IssueSettings", "assign_revisit", "begin_review", "close_with_reason",
+    "ESCALATION_MAX", "IssueSettings", "begin_review", "close_with_reason",
     "decide_extension", "escalate", "send_back", "update_settings",
+    # Re-visits that verify
+    "companions", "draw_inspector", "finders", "judge", "send_revisit",
     # Queries
     "IssueFilter", "Todo", "due_soon", "for_unit", "leader_todo", "search", "unit_todo", "visible_evidence",
     # What a unit sees

@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.labels import STATE_LABELS
 from app.models import (
-    Assignment,
     Evidence,
     InvalidTransition,
     Issue,
@@ -30,7 +29,6 @@ from app.models import (
     Severity,
     Unit,
     User,
-    Window,
 )
 from app.services import audit, calendar, visits
 from app.services.calendar import china_today
@@ -202,29 +200,6 @@ def close_with_reason(issue: Issue, leader: User, reason: str) -> None:
     issue.revisit_assignment_id = None
     issue.extension_days_requested = None
     move(issue, IssueState.CLOSED, leader, "closed_by_leader", reason)
-
-
-def assign_revisit(issue: Issue, leader: User, inspector_id: int, due: date | None = None) -> Assignment:
-    """A leader sends a different inspector back to the window to verify the fix."""
-    if issue.state not in (IssueState.REPORTED, IssueState.UNDER_REVIEW):
-        raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
-                              state=STATE_LABELS[issue.state]))
-    earlier = {o.finding.visit.inspector_id for o in issue.occurrences}
-    if inspector_id in earlier:
-        raise ServiceError(_l("The re-visit needs a different inspector."), field="inspector_id")
-    window = issue.window or db.session.scalar(
-        sa.select(Window).where(Window.hall_id == issue.hall_id, Window.active.is_(True)).order_by(Window.number))
-    if window is None:
-        raise ServiceError(_l("Choose an active window."))
-    assignment = visits.assign(visits.AssignmentData(
-        inspector_id=inspector_id, window_id=window.id, due_date=due,
-        note=str(_l("Re-visit to verify issue #%(id)s", id=issue.id))), actor=leader)
-    issue.revisit_assignment_id = assignment.id
-    if issue.state is IssueState.REPORTED:
-        move(issue, IssueState.UNDER_REVIEW, leader, "revisit_assigned")
-    else:
-        add_event(issue, leader, "revisit_assigned")
-    return assignment
 
 
 def escalate(issue: Issue, leader: User, note: str = "") -> None:

@@ -32,6 +32,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit, calendar, checklists
 from app.services.errors import ServiceError
+from app.services.issues import revisits
 from app.services.issues.lifecycle import add_event, china_today, move
 
 #: Working days to rectify, by severity (leaders can change a deadline).
@@ -118,7 +119,7 @@ def approve(visit: Visit, leader: User, now: datetime | None = None) -> list[Iss
         issue = _aggregate(finding, visit, leader, now)
         if issue not in touched:
             touched.append(issue)
-    _judge_revisit(visit, confirmed, leader)
+    revisits.judge(visit, confirmed, leader)
     db.session.flush()
     return touched
 
@@ -182,21 +183,3 @@ def _aggregate(finding: Finding, visit: Visit, actor: User, now: datetime) -> Is
     return issue
 
 
-def _judge_revisit(visit: Visit, confirmed: list[Finding], leader: User) -> None:
-    """A re-visit assigned from an issue passes if it found nothing of the issue's kind there."""
-    if visit.assignment_id is None:
-        return
-    for issue in db.session.scalars(sa.select(Issue).where(Issue.revisit_assignment_id == visit.assignment_id)):
-        if issue.state is not IssueState.UNDER_REVIEW:
-            continue
-        again = [f for f in confirmed if f.category is issue.category
-                 and (f.hall_level if issue.window_id is None
-                      else (not f.hall_level and visit.window_id == issue.window_id))]
-        issue.revisit_assignment_id = None
-        if again:
-            issue.rework_count += 1
-            move(issue, IssueState.IN_PROGRESS, leader, "revisit_failed", again[0].title_zh)
-        else:
-            issue.closed_on = china_today()
-            issue.extension_days_requested = None
-            move(issue, IssueState.CLOSED, leader, "closed_by_revisit")

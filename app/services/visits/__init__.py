@@ -58,6 +58,8 @@ from app.services.visits.photos import (
     visit_photos,
 )
 from app.services.visits.queries import drafts, for_review, open_assignments, submitted
+from app.services.visits.verdicts import checks_for as revisit_checks
+from app.services.visits.verdicts import of_visit as verdicts_of
 
 __all__ = [
     # The phone's draft
@@ -67,6 +69,8 @@ __all__ = [
     "draft_state", "find", "mark_problems", "position_marks", "save_draft", "submit",
     # The checklist a new visit uses
     "assignment_template", "template_for",
+    # A re-visit's points and verdicts
+    "revisit_checks", "verdicts_of",
     # Lists
     "drafts", "for_review", "open_assignments", "submitted",
     # Assignments by hand

@@ -35,6 +35,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit, calendar, checklists, geo
 from app.services.errors import Conflict, NotFound, ServiceError
+from app.services.visits import verdicts
 from app.services.visits.payload import VisitPayload
 
 T = TypeVar("T")
@@ -200,6 +201,7 @@ def _save_draft(inspector: User, payload: VisitPayload) -> Visit:
         for i, (name, kind, material_id) in enumerate(
             classify_materials(guide, payload.ticked_material_ids, payload.extra_materials))
     ]
+    verdicts.save(visit, payload.verdicts)
     visit.updated_at = utcnow()
     db.session.flush()
     return visit
@@ -271,7 +273,7 @@ def _submit(inspector: User, payload: VisitPayload, now: datetime) -> tuple[Visi
     visit = _save_draft(inspector, payload)  # a lost race propagates to submit's own retry
     template = checklists.stored_template(visit.survey_version)
     cleaned = checklists.clean_answers(template, payload.answers)
-    problems = checklists.problems(template, cleaned)
+    problems = checklists.problems(template, cleaned) | verdicts.problems(visit, payload.verdicts)
     if mark_problems(payload.marks):
         problems["timings"] = _("The timer marks are out of order; correct the times.")
     if problems:
@@ -314,6 +316,7 @@ def draft_state(visit: Visit) -> dict[str, Any]:
         "position": ({"latitude": visit.latitude, "longitude": visit.longitude, "accuracy": visit.accuracy_m,
                       "at": visit.position_at.isoformat() if visit.position_at else None}
                      if visit.latitude is not None else None),
+        "verdicts": {str(check_id): str(verdict) for check_id, verdict in verdicts.of_visit(visit).items()},
         "updated_at": visit.updated_at.isoformat(),
         "state": str(visit.state),
     }

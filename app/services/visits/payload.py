@@ -6,12 +6,13 @@ import hashlib
 import json
 import uuid as uuid_module
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from app.models import MARKS
+from app.models import MARKS, Verdict
 from app.services.errors import ServiceError
+from app.services.visits import verdicts
 
 MAX_EXTRA_MATERIALS = 30
 MAX_ID = 2**31 - 1
@@ -33,6 +34,8 @@ class VisitPayload:
     extra_materials: tuple[str, ...]
     #: (latitude, longitude, accuracy in metres, when) from the phone's geolocation, if taken.
     position: tuple[float, float, float | None, datetime | None] | None = None
+    #: A re-visit's verdict per point it verifies (check id -> verdict).
+    verdicts: dict[int, Verdict] = field(default_factory=dict)
 
     def digest(self, cleaned_answers: Mapping[str, Any]) -> str:
         """SHA-256 of the content (not of the JSON text), to compare two submits."""
@@ -44,6 +47,8 @@ class VisitPayload:
             "ticked": sorted(self.ticked_material_ids), "extra": list(self.extra_materials),
             "position": list(self.position[:3]) if self.position else None,
         }
+        if self.verdicts:  # only re-visits carry them (earlier digests stay the same)
+            content["verdicts"] = {str(k): str(v) for k, v in sorted(self.verdicts.items())}
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -118,6 +123,7 @@ def parse_payload(visit_uuid: str, data: Any) -> VisitPayload:
         service_item_id=_optional_int(data.get("service_item_id"), "service_item_id"),
         assignment_id=_optional_int(data.get("assignment_id"), "assignment_id"),
         marks=marks, answers=answers, ticked_material_ids=ticked_ids, extra_materials=extra_names,
+        verdicts=verdicts.parse(data.get("verdicts")),
     )
 
 
