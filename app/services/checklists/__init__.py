@@ -4,12 +4,15 @@
 - ``loading``: reading and validating the files, the registry of the app's templates;
 - ``versions``: the copy of each version in the database that visits are pinned to;
 - ``answers``: visible questions, cleaning and validating the phone's answers;
+- ``guide_rules``: the named rules over the guide and the hall, registered with the types they
+  fit (``@guide_rule``);
 - ``rules``: the findings a visit's answers, timings and materials produce.
 
 Callers use the package (``checklists.stored_template(...)``), not its modules.
 """
 
 from app.services.checklists.answers import TEXT_MAX_LENGTH, clean_answers, problems, visible
+from app.services.checklists.guide_rules import GUIDE_RULES, GuideRule, guide_rule
 from app.services.checklists.loading import (
     Registry,
     SurveyError,
@@ -21,7 +24,6 @@ from app.services.checklists.loading import (
 from app.services.checklists.rules import Draft, evaluate, of_visit, propose
 from app.services.checklists.schema import (
     CATEGORIES,
-    GUIDE_RULES,
     QUESTION_TYPES,
     SEVERITIES,
     Condition,
@@ -40,7 +42,8 @@ __all__ = [
     # Template files and the app's registry
     "SurveyError", "Registry", "init_app", "load_file", "load_folder", "registry",
     # The shape of a template
-    "CATEGORIES", "GUIDE_RULES", "QUESTION_TYPES", "SEVERITIES", "Condition", "FindingRule",
+    "CATEGORIES", "GUIDE_RULES", "QUESTION_TYPES", "SEVERITIES", "Condition", "FindingRule", "GuideRule",
+    "guide_rule",
     "Option", "Question", "QuestionProblem", "Section", "ShowIf", "Template", "Text",
     # Pinned versions
     "drifted", "snapshot", "stored_template",

@@ -1,7 +1,9 @@
 """The shape of a checklist template, validated strictly (pydantic models).
 
 A template file has a ``key``, a ``version``, Chinese and English labels, and sections of
-questions (types in QUESTION_TYPES). A problem names the question key and what is wrong.
+questions (types in QUESTION_TYPES); a finding's named rule must fit the question's type
+(``guide_rules.GUIDE_RULES``, read when a template is validated). A problem names the
+question key and what is wrong.
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from flask_babel import get_locale
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from app.models import Category, Severity
+from app.services.checklists.guide_rules import GUIDE_RULES
 
 QUESTION_TYPES = ("yesno", "single", "multi", "scale", "number", "text", "textarea", "materials",
                   "photo", "timer")
@@ -65,19 +71,18 @@ class ShowIf(Strict):
         return value in self.accepted()
 
 
-#: Rules over the service guide (or the hall) that a question can carry, and the types they fit.
-GUIDE_RULES: dict[str, tuple[str, ...]] = {
-    "extra_materials": ("materials",),
-    "abolished_or_shared_materials": ("materials",),
-    "wait_thresholds": ("timer",),
-    "over_promised_days": ("number",),
-    "over_statutory_days": ("number",),
-    "over_max_trips": ("number",),
-    "fee_not_in_rule": ("number",),
-}
-CATEGORIES = ("materials", "efficiency", "attitude", "discipline", "notification", "fees",
-              "integration", "environment", "other")
-SEVERITIES = ("low", "medium", "high", "critical")
+CATEGORIES = tuple(category.value for category in Category)
+SEVERITIES = tuple(severity.value for severity in Severity)
+
+
+def _registered(value: Any, names: Iterable[str]) -> Any:
+    """``value`` if it is one of ``names`` (a registry's), else the error a Literal would give."""
+    names = list(names)
+    if value in names:
+        return value
+    quoted = [repr(name) for name in names]
+    expected = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
 class Condition(Strict):
@@ -113,12 +118,18 @@ class FindingRule(Strict):
     """A finding declared beside its question: an answer condition, or a rule over the guide."""
 
     when: Condition | None = None
-    rule: Literal[tuple(GUIDE_RULES)] | None = None  # type: ignore[valid-type]
+    #: A rule registered in guide_rules.GUIDE_RULES.
+    rule: str | None = None
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
     severity: Literal[SEVERITIES] | None = None  # type: ignore[valid-type]
     #: About the hall itself (signage, environment), not a window.
     hall_level: bool = False
     title: Text
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _known_rule(cls, value: Any) -> Any:
+        return value if value is None else _registered(value, GUIDE_RULES)
 
     @model_validator(mode="after")
     def _shape(self) -> FindingRule:
@@ -162,7 +173,7 @@ class Question(Strict):
 def _check_findings(question: Question) -> None:
     """Each finding's rule fits the question's type, and so does its condition."""
     for finding in question.findings or []:
-        if finding.rule is not None and question.type not in GUIDE_RULES[finding.rule]:
+        if finding.rule is not None and question.type not in GUIDE_RULES[finding.rule].fits:
             raise ValueError(f"the rule {finding.rule} does not fit a {question.type} question")
         if finding.when is not None:
             _check_finding_condition(question.type, finding.when, question)
