@@ -49,7 +49,7 @@ GUIDE_RULES: dict[str, GuideRule] = {}
 
 def guide_rule(name: str, fits: tuple[str, ...],
                detail_from: str | None = None) -> Callable[[GuideRuleCheck], GuideRuleCheck]:
-    """Register the decorated check as the rule ``name`` (once)."""
+    """Register the decorated check as the rule ``name`` (once; ``temporary_registrations`` undoes it)."""
 
     def register(check: GuideRuleCheck) -> GuideRuleCheck:
         if name in GUIDE_RULES:

@@ -1,9 +1,9 @@
 """The shape of a checklist template, validated strictly (pydantic models).
 
 A template file has a ``key``, a ``version``, Chinese and English labels, and sections of
-questions (types in QUESTION_TYPES); a finding's named rule must fit the question's type
-(``guide_rules.GUIDE_RULES``, read when a template is validated). A problem names the
-question key and what is wrong.
+questions. What a question may hold depends on its type (``types.QUESTION_TYPES``), and a
+finding's named rule must fit it (``guide_rules.GUIDE_RULES``); both are read from their
+registries when a template is validated. A problem names the question key and what is wrong.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from pydantic_core import PydanticCustomError
 
 from app.models import Category, Severity
 from app.services.checklists.guide_rules import GUIDE_RULES
+from app.services.checklists.types import QUESTION_TYPES, QuestionType
 
-QUESTION_TYPES = ("yesno", "single", "multi", "scale", "number", "text", "textarea", "materials",
-                  "photo", "timer")
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 TemplateKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,49}$")]
 Value = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,50}$")]
@@ -142,7 +141,8 @@ class FindingRule(Strict):
 
 class Question(Strict):
     key: Key
-    type: Literal[QUESTION_TYPES]  # type: ignore[valid-type]
+    #: A type registered in types.QUESTION_TYPES.
+    type: str
     label: Text
     help: Text | None = None
     required: bool = False
@@ -156,84 +156,29 @@ class Question(Strict):
     show_if: ShowIf | None = None
     findings: list[FindingRule] | None = None
 
+    @field_validator("type", mode="before")
+    @classmethod
+    def _known_type(cls, value: Any) -> Any:
+        return _registered(value, QUESTION_TYPES)
+
     @model_validator(mode="after")
     def _fits_type(self) -> Question:
-        for check in _TYPE_CHECKS:
-            check(self)
+        """The findings fit the type first, then the type checks the rest of the definition."""
+        for finding in self.findings or []:
+            if finding.rule is not None and self.type not in GUIDE_RULES[finding.rule].fits:
+                raise ValueError(f"the rule {finding.rule} does not fit a {self.type} question")
+            if finding.when is not None:
+                self.kind.check_when(finding.when, self)
+        self.kind.check(self)
         return self
 
     @property
-    def scale_range(self) -> range:
-        return range(int(self.min if self.min is not None else 1), int(self.max if self.max is not None else 5) + 1)
+    def kind(self) -> QuestionType:
+        """The question's type (its class in the registry)."""
+        return QUESTION_TYPES[self.type]
 
     def option_values(self) -> list[str]:
         return [o.value for o in self.options or []]
-
-
-def _check_findings(question: Question) -> None:
-    """Each finding's rule fits the question's type, and so does its condition."""
-    for finding in question.findings or []:
-        if finding.rule is not None and question.type not in GUIDE_RULES[finding.rule].fits:
-            raise ValueError(f"the rule {finding.rule} does not fit a {question.type} question")
-        if finding.when is not None:
-            _check_finding_condition(question.type, finding.when, question)
-
-
-def _check_options(question: Question) -> None:
-    """Single and multi questions have options with unique values; no other type has any."""
-    kind = question.type
-    if kind not in ("single", "multi"):
-        if question.options is not None:
-            raise ValueError(f"a {kind} question takes no options")
-        return
-    if not question.options:
-        raise ValueError(f"a {kind} question needs options")
-    values = question.option_values()
-    if len(set(values)) != len(values):
-        raise ValueError("option values must be unique")
-
-
-def _check_range(question: Question) -> None:
-    """min, max and step belong to number and scale questions; a scale runs over whole numbers."""
-    kind, low, high = question.type, question.min, question.max
-    if kind == "scale":
-        low, high = low if low is not None else 1, high if high is not None else 5
-        if not (low == int(low) and high == int(high) and 0 <= low < high <= 10):
-            raise ValueError("a scale runs between whole numbers, 0 <= min < max <= 10")
-    elif kind != "number" and (low is not None or high is not None or question.step is not None):
-        raise ValueError(f"min, max and step are for number and scale questions, not {kind}")
-    if question.min is not None and question.max is not None and question.min > question.max:
-        raise ValueError("min is larger than max")
-
-
-def _check_extras(question: Question) -> None:
-    """max_length, the scale's end labels and ``required`` only where the type takes them."""
-    kind = question.type
-    if question.max_length is not None and kind not in ("text", "textarea"):
-        raise ValueError("max_length is for text questions")
-    if (question.min_label or question.max_label) and kind != "scale":
-        raise ValueError("min_label and max_label are for scale questions")
-    if question.required and kind in ("timer", "photo", "materials"):
-        raise ValueError(f"a {kind} question cannot be required")
-
-
-#: The checks of a question against its type, in the order their messages take precedence.
-_TYPE_CHECKS = (_check_findings, _check_options, _check_range, _check_extras)
-
-
-def _check_finding_condition(kind: str, when: Condition, question: Question) -> None:
-    if kind in ("timer", "photo", "materials", "text", "textarea"):
-        raise ValueError(f"a {kind} question cannot carry a 'when' finding")
-    if when.includes is not None and kind != "multi":
-        raise ValueError("'includes' is for multi questions")
-    if (when.at_least is not None or when.at_most is not None) and kind not in ("number", "scale"):
-        raise ValueError("'at_least' and 'at_most' are for number and scale questions")
-    values = [when.equals] if when.equals is not None else (when.in_ or []) + ([when.includes] if when.includes else [])
-    for value in values:
-        if kind == "yesno" and not isinstance(value, bool):
-            raise ValueError("a yes/no finding compares with true or false")
-        if kind in ("single", "multi") and value not in question.option_values():
-            raise ValueError(f"'{value}' is not an option")
 
 
 class Section(Strict):
@@ -295,11 +240,6 @@ def _check_condition(question: Question, earlier: Mapping[str, Question]) -> Non
         raise QuestionProblem(question.key, f"show_if refers to '{condition.question}', "
                                             "which is not an earlier question")
     for value in condition.accepted():
-        if target.type == "yesno" and not isinstance(value, bool):
-            raise QuestionProblem(question.key, f"show_if: '{target.key}' is yes/no, so compare with true or false")
-        if target.type in ("single", "multi") and value not in target.option_values():
-            raise QuestionProblem(question.key, f"show_if: '{value}' is not an option of '{target.key}'")
-        if target.type in ("number", "scale") and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise QuestionProblem(question.key, f"show_if: '{target.key}' takes numbers")
-        if target.type in ("timer", "photo", "materials", "text", "textarea"):
-            raise QuestionProblem(question.key, f"show_if cannot depend on a {target.type} question")
+        problem = target.kind.show_if_problem(target, value)
+        if problem:
+            raise QuestionProblem(question.key, problem)
