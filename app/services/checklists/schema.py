@@ -100,6 +100,18 @@ class Condition(Strict):
             raise ValueError("a finding's 'when' needs exactly one of equals, in, includes, at_least, at_most")
         return self
 
+    def kinds(self) -> set[str]:
+        """The one of equals, in, includes, at_least, at_most the condition uses."""
+        given = {"equals": self.equals, "in": self.in_, "includes": self.includes, "at_least": self.at_least,
+                 "at_most": self.at_most}
+        return {kind for kind, value in given.items() if value is not None}
+
+    def compared(self) -> list[Any]:
+        """The values an answer is compared with (equals, in, includes)."""
+        if self.equals is not None:
+            return [self.equals]
+        return (self.in_ or []) + ([self.includes] if self.includes else [])
+
     def holds(self, value: Any) -> bool:
         if value is None:
             return False

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 #: The longest answer to a text question that declares no max_length.
 TEXT_MAX_LENGTH = 2000
-#: The kinds of a finding's ``when`` condition (the fields of ``Condition``).
-CONDITION_KINDS = ("equals", "in", "includes", "at_least", "at_most")
 
 
 class QuestionType:
@@ -42,7 +40,7 @@ class QuestionType:
     takes_max_length: ClassVar[bool] = False
     #: min_label and max_label.
     takes_end_labels: ClassVar[bool] = False
-    #: The conditions (CONDITION_KINDS) a finding's ``when`` may use; empty: no ``when`` finding.
+    #: What a finding's ``when`` may use (equals, in, includes, at_least, at_most); empty: no ``when``.
     conditions: ClassVar[frozenset[str]] = frozenset()
 
     @property
@@ -86,8 +84,7 @@ class QuestionType:
 
     def check_when(self, when: Condition, question: Question) -> None:
         """A finding's answer condition fits the type and compares with possible values."""
-        given = {kind for kind, value in zip(CONDITION_KINDS, (when.equals, when.in_, when.includes, when.at_least,
-                                                               when.at_most), strict=True) if value is not None}
+        given = when.kinds()
         if not self.conditions:
             raise ValueError(f"a {self.name} question cannot carry a 'when' finding")
         if "includes" in given - self.conditions:
@@ -96,9 +93,7 @@ class QuestionType:
             raise ValueError("'at_least' and 'at_most' are for number and scale questions")
         if given - self.conditions:
             raise ValueError(f"'{min(given - self.conditions)}' does not fit a {self.name} question")
-        values = ([when.equals] if when.equals is not None
-                  else (when.in_ or []) + ([when.includes] if when.includes else []))
-        for value in values:
+        for value in when.compared():
             problem = self.when_problem(question, value)
             if problem:
                 raise ValueError(problem)
