@@ -1,7 +1,9 @@
 """The shape of a checklist template, validated strictly (pydantic models).
 
 A template file has a ``key``, a ``version``, Chinese and English labels, and sections of
-questions (types in QUESTION_TYPES). A problem names the question key and what is wrong.
+questions. What a question may hold depends on its type (``types.QUESTION_TYPES``), and a
+finding's named rule must fit it (``guide_rules.GUIDE_RULES``); both are read from their
+registries when a template is validated. A problem names the question key and what is wrong.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from flask_babel import get_locale
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-QUESTION_TYPES = ("yesno", "single", "multi", "scale", "number", "text", "textarea", "materials",
-                  "photo", "timer")
+from app.models import Category, Severity
+from app.services.checklists.guide_rules import GUIDE_RULES
+from app.services.checklists.types import QUESTION_TYPES, QuestionType
+
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
 TemplateKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,49}$")]
 Value = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,50}$")]
@@ -65,19 +70,18 @@ class ShowIf(Strict):
         return value in self.accepted()
 
 
-#: Rules over the service guide (or the hall) that a question can carry, and the types they fit.
-GUIDE_RULES: dict[str, tuple[str, ...]] = {
-    "extra_materials": ("materials",),
-    "abolished_or_shared_materials": ("materials",),
-    "wait_thresholds": ("timer",),
-    "over_promised_days": ("number",),
-    "over_statutory_days": ("number",),
-    "over_max_trips": ("number",),
-    "fee_not_in_rule": ("number",),
-}
-CATEGORIES = ("materials", "efficiency", "attitude", "discipline", "notification", "fees",
-              "integration", "environment", "other")
-SEVERITIES = ("low", "medium", "high", "critical")
+CATEGORIES = tuple(category.value for category in Category)
+SEVERITIES = tuple(severity.value for severity in Severity)
+
+
+def _registered(value: Any, names: Iterable[str]) -> Any:
+    """``value`` if it is one of ``names`` (a registry's), else the error a Literal would give."""
+    names = list(names)
+    if value in names:
+        return value
+    quoted = [repr(name) for name in names]
+    expected = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
 class Condition(Strict):
@@ -96,6 +100,18 @@ class Condition(Strict):
             raise ValueError("a finding's 'when' needs exactly one of equals, in, includes, at_least, at_most")
         return self
 
+    def kinds(self) -> set[str]:
+        """The one of equals, in, includes, at_least, at_most the condition uses."""
+        given = {"equals": self.equals, "in": self.in_, "includes": self.includes, "at_least": self.at_least,
+                 "at_most": self.at_most}
+        return {kind for kind, value in given.items() if value is not None}
+
+    def compared(self) -> list[Any]:
+        """The values an answer is compared with (equals, in, includes)."""
+        if self.equals is not None:
+            return [self.equals]
+        return (self.in_ or []) + ([self.includes] if self.includes else [])
+
     def holds(self, value: Any) -> bool:
         if value is None:
             return False
@@ -113,12 +129,18 @@ class FindingRule(Strict):
     """A finding declared beside its question: an answer condition, or a rule over the guide."""
 
     when: Condition | None = None
-    rule: Literal[tuple(GUIDE_RULES)] | None = None  # type: ignore[valid-type]
+    #: A rule registered in guide_rules.GUIDE_RULES.
+    rule: str | None = None
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
     severity: Literal[SEVERITIES] | None = None  # type: ignore[valid-type]
     #: About the hall itself (signage, environment), not a window.
     hall_level: bool = False
     title: Text
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _known_rule(cls, value: Any) -> Any:
+        return value if value is None else _registered(value, GUIDE_RULES)
 
     @model_validator(mode="after")
     def _shape(self) -> FindingRule:
@@ -131,7 +153,8 @@ class FindingRule(Strict):
 
 class Question(Strict):
     key: Key
-    type: Literal[QUESTION_TYPES]  # type: ignore[valid-type]
+    #: A type registered in types.QUESTION_TYPES.
+    type: str
     label: Text
     help: Text | None = None
     required: bool = False
@@ -145,84 +168,29 @@ class Question(Strict):
     show_if: ShowIf | None = None
     findings: list[FindingRule] | None = None
 
+    @field_validator("type", mode="before")
+    @classmethod
+    def _known_type(cls, value: Any) -> Any:
+        return _registered(value, QUESTION_TYPES)
+
     @model_validator(mode="after")
     def _fits_type(self) -> Question:
-        for check in _TYPE_CHECKS:
-            check(self)
+        """The findings fit the type first, then the type checks the rest of the definition."""
+        for finding in self.findings or []:
+            if finding.rule is not None and self.type not in GUIDE_RULES[finding.rule].fits:
+                raise ValueError(f"the rule {finding.rule} does not fit a {self.type} question")
+            if finding.when is not None:
+                self.kind.check_when(finding.when, self)
+        self.kind.check(self)
         return self
 
     @property
-    def scale_range(self) -> range:
-        return range(int(self.min if self.min is not None else 1), int(self.max if self.max is not None else 5) + 1)
+    def kind(self) -> QuestionType:
+        """The question's type (its class in the registry)."""
+        return QUESTION_TYPES[self.type]
 
     def option_values(self) -> list[str]:
         return [o.value for o in self.options or []]
-
-
-def _check_findings(question: Question) -> None:
-    """Each finding's rule fits the question's type, and so does its condition."""
-    for finding in question.findings or []:
-        if finding.rule is not None and question.type not in GUIDE_RULES[finding.rule]:
-            raise ValueError(f"the rule {finding.rule} does not fit a {question.type} question")
-        if finding.when is not None:
-            _check_finding_condition(question.type, finding.when, question)
-
-
-def _check_options(question: Question) -> None:
-    """Single and multi questions have options with unique values; no other type has any."""
-    kind = question.type
-    if kind not in ("single", "multi"):
-        if question.options is not None:
-            raise ValueError(f"a {kind} question takes no options")
-        return
-    if not question.options:
-        raise ValueError(f"a {kind} question needs options")
-    values = question.option_values()
-    if len(set(values)) != len(values):
-        raise ValueError("option values must be unique")
-
-
-def _check_range(question: Question) -> None:
-    """min, max and step belong to number and scale questions; a scale runs over whole numbers."""
-    kind, low, high = question.type, question.min, question.max
-    if kind == "scale":
-        low, high = low if low is not None else 1, high if high is not None else 5
-        if not (low == int(low) and high == int(high) and 0 <= low < high <= 10):
-            raise ValueError("a scale runs between whole numbers, 0 <= min < max <= 10")
-    elif kind != "number" and (low is not None or high is not None or question.step is not None):
-        raise ValueError(f"min, max and step are for number and scale questions, not {kind}")
-    if question.min is not None and question.max is not None and question.min > question.max:
-        raise ValueError("min is larger than max")
-
-
-def _check_extras(question: Question) -> None:
-    """max_length, the scale's end labels and ``required`` only where the type takes them."""
-    kind = question.type
-    if question.max_length is not None and kind not in ("text", "textarea"):
-        raise ValueError("max_length is for text questions")
-    if (question.min_label or question.max_label) and kind != "scale":
-        raise ValueError("min_label and max_label are for scale questions")
-    if question.required and kind in ("timer", "photo", "materials"):
-        raise ValueError(f"a {kind} question cannot be required")
-
-
-#: The checks of a question against its type, in the order their messages take precedence.
-_TYPE_CHECKS = (_check_findings, _check_options, _check_range, _check_extras)
-
-
-def _check_finding_condition(kind: str, when: Condition, question: Question) -> None:
-    if kind in ("timer", "photo", "materials", "text", "textarea"):
-        raise ValueError(f"a {kind} question cannot carry a 'when' finding")
-    if when.includes is not None and kind != "multi":
-        raise ValueError("'includes' is for multi questions")
-    if (when.at_least is not None or when.at_most is not None) and kind not in ("number", "scale"):
-        raise ValueError("'at_least' and 'at_most' are for number and scale questions")
-    values = [when.equals] if when.equals is not None else (when.in_ or []) + ([when.includes] if when.includes else [])
-    for value in values:
-        if kind == "yesno" and not isinstance(value, bool):
-            raise ValueError("a yes/no finding compares with true or false")
-        if kind in ("single", "multi") and value not in question.option_values():
-            raise ValueError(f"'{value}' is not an option")
 
 
 class Section(Strict):
@@ -284,11 +252,6 @@ def _check_condition(question: Question, earlier: Mapping[str, Question]) -> Non
         raise QuestionProblem(question.key, f"show_if refers to '{condition.question}', "
                                             "which is not an earlier question")
     for value in condition.accepted():
-        if target.type == "yesno" and not isinstance(value, bool):
-            raise QuestionProblem(question.key, f"show_if: '{target.key}' is yes/no, so compare with true or false")
-        if target.type in ("single", "multi") and value not in target.option_values():
-            raise QuestionProblem(question.key, f"show_if: '{value}' is not an option of '{target.key}'")
-        if target.type in ("number", "scale") and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise QuestionProblem(question.key, f"show_if: '{target.key}' takes numbers")
-        if target.type in ("timer", "photo", "materials", "text", "textarea"):
-            raise QuestionProblem(question.key, f"show_if cannot depend on a {target.type} question")
+        problem = target.kind.show_if_problem(target, value)
+        if problem:
+            raise QuestionProblem(question.key, problem)

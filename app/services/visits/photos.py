@@ -219,7 +219,7 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
         raise drafting.VisitConflict(_l("This visit has been submitted and can no longer change."))
     if upload.question_key is not None:
         question = checklists.stored_template(visit.survey_version).question(upload.question_key)
-        if question is None or question.type != "photo":
+        if question is None or not question.kind.photos:
             raise ServiceError("no photo question has this key", field="question_key")
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id)) or 0
     if count >= MAX_PHOTOS_PER_VISIT:

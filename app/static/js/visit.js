@@ -156,39 +156,50 @@
     function initChecklist(form) {
       var questions = $all("[data-q]", form);
 
-      function read(q) {
-        var type = q.dataset.type;
-        var inputs = $all("input[name^='q-'], textarea[name^='q-']", q);
-        if (type === "yesno" || type === "single" || type === "scale") {
-          var on = inputs.filter(function (i) { return i.checked; })[0];
-          if (!on) { return null; }
-          if (type === "yesno") { return on.value === "true"; }
-          return type === "scale" ? Number(on.value) : on.value;
-        }
-        if (type === "multi") {
-          return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
-        }
-        if (type === "number") { return inputs[0].value === "" ? null : Number(inputs[0].value); }
-        if (type === "text" || type === "textarea") { return inputs[0].value; }
-        return undefined;
-      }
-
-      function write(q, value) {
-        var type = q.dataset.type;
-        $all("input[name^='q-'], textarea[name^='q-']", q).forEach(function (i) {
+      /* How each question type's input is read and filled in, keyed by the type's name
+       * (app/services/checklists/types.py). read() gives the answer (null: none), or undefined
+       * for a type whose data is kept elsewhere in the draft (marks, materials, photos). */
+      function chosen(inputs) { return inputs.filter(function (i) { return i.checked; }); }
+      function one(inputs) { var on = chosen(inputs)[0]; return on ? on.value : null; }
+      function fill(q, value, inputs) {
+        inputs.forEach(function (i) {
           if (i.type === "radio") { i.checked = value !== null && value !== undefined && String(value) === i.value; }
           else if (i.type === "checkbox") { i.checked = Array.isArray(value) && value.indexOf(i.value) >= 0; }
           else { i.value = value === null || value === undefined ? "" : value; }
         });
-        if (type === "materials") {
-          $all("input[name=material]", q).forEach(function (i) {
-            i.checked = draft.materials.ticked.indexOf(Number(i.value)) >= 0;
-          });
-          $("#extra-materials").value = (draft.materials.extra || []).join("\n");
+      }
+      function typed(inputs) { return inputs[0].value; }
+      var types = {
+        yesno: { read: function (inputs) { var v = one(inputs); return v === null ? null : v === "true"; }, write: fill },
+        single: { read: one, write: fill },
+        multi: { read: function (inputs) { return chosen(inputs).map(function (i) { return i.value; }); }, write: fill },
+        scale: { read: function (inputs) { var v = one(inputs); return v === null ? null : Number(v); }, write: fill },
+        number: { read: function (inputs) { return inputs[0].value === "" ? null : Number(inputs[0].value); }, write: fill },
+        text: { read: typed, write: fill },
+        textarea: { read: typed, write: fill },
+        materials: {
+          write: function (q) {
+            $all("input[name=material]", q).forEach(function (i) {
+              i.checked = draft.materials.ticked.indexOf(Number(i.value)) >= 0;
+            });
+            $("#extra-materials").value = (draft.materials.extra || []).join("\n");
+          }
+        },
+        photo: {},  // photo.js sends and shows the photos
+        timer: {
+          write: function (q) {
+            $all("[data-mark-edit]", q).forEach(function (i) { i.value = draft.marks[i.dataset.markEdit] ? clockInput(draft.marks[i.dataset.markEdit]) : ""; });
+          }
         }
-        if (type === "timer") {
-          $all("[data-mark-edit]", q).forEach(function (i) { i.value = draft.marks[i.dataset.markEdit] ? clockInput(draft.marks[i.dataset.markEdit]) : ""; });
-        }
+      };
+      function inputsOf(q) { return $all("input[name^='q-'], textarea[name^='q-']", q); }
+      function read(q) {
+        var type = types[q.dataset.type] || {};
+        return type.read ? type.read(inputsOf(q)) : undefined;
+      }
+      function write(q, value) {
+        var type = types[q.dataset.type] || {};
+        if (type.write) { type.write(q, value, inputsOf(q)); }
       }
 
       function clockInput(iso) { var t = new Date(iso); return two(t.getHours()) + ":" + two(t.getMinutes()) + ":" + two(t.getSeconds()); }
