@@ -25,9 +25,9 @@ from app.models import (
     User,
     VisitState,
 )
-from app.services import calendar, checklists, issues, visits
+from app.services import calendar, checklists, issues
 from app.services.errors import ServiceError
-from tests.factories import BASE, NOW, make_visit, revisited, submitted, user
+from tests.factories import NOW, make_visit, revisited, submitted, user
 from tests.photo_samples import encoded
 
 
