@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import CampaignState, Category, IssueState, RectificationType, Severity
+from app.models import CampaignState, Category, IssueState, RectificationType, Severity, Verdict
 
 CATEGORY_LABELS = {
     Category.MATERIALS: _l("Materials"), Category.EFFICIENCY: _l("Efficiency and waiting"),
@@ -32,6 +32,7 @@ EVENT_LABELS = {
     "revisit_failed": _l("Re-visit found it again"), "escalated_1": _l("Escalated: supervision (督办)"),
     "escalated_2": _l("Escalated: admonition talk (约谈)"), "escalated_3": _l("Escalated: circular (通报)"),
     "updated": _l("Details changed"), "closed": _l("Closed out"),
+    "revisit_inconclusive": _l("Re-visit could not verify every point"),
 }
 CAMPAIGN_STATE_LABELS = {
     CampaignState.DRAFT: _l("planning"), CampaignState.DRAWN: _l("drawn, sealed"),
@@ -58,3 +59,6 @@ DRAW_PROBLEM_LABELS = {
     "balance_target": _l("%(target)s: with an even share per inspector, only %(have)s of %(need)s visits "
                          "find an inspector."),
 }
+#: A re-visit's verdict on each point, in the order the phone offers them.
+VERDICT_CHOICES = [(Verdict.FIXED.value, _l("fixed")), (Verdict.NOT_FIXED.value, _l("not fixed")),
+                   (Verdict.NOT_CHECKED.value, _l("could not check"))]

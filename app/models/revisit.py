@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, enum_column
+from app.models.catalogue import ServiceItem
 from app.models.issue import Category, Finding, Issue
 from app.models.visit import Assignment, Visit
 
@@ -38,6 +39,7 @@ class RevisitCheck(Base):
     assignment: Mapped[Assignment] = relationship()
     issue: Mapped[Issue] = relationship()
     finding: Mapped[Finding] = relationship()
+    service_item: Mapped[Optional[ServiceItem]] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("assignment_id", "finding_id"),)
 

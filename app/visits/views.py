@@ -25,6 +25,7 @@ from app.args import int_arg
 from app.auth.access import roles_required
 from app.extensions import db
 from app.inputs import json_body
+from app.labels import VERDICT_CHOICES
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
 from app.services import catalogue, checklists, geo, visits
 from app.services.errors import ServiceError
@@ -81,7 +82,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         if window is None:
             abort(404)
         item = db.session.get(ServiceItem, int_arg("item_id") or 0)
-        template = visits.assignment_template(current_user, int_arg("assignment_id"))
+        template = visits.template_for(visits.own_assignment(current_user, int_arg("assignment_id")))
         state = None
     page = {
         "uuid": visit_uuid.lower(), "window_id": window.id, "service_item_id": item.id if item else None,
@@ -101,8 +102,10 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
         "max_photos": visits.MAX_PHOTOS_PER_VISIT,
     }
+    assignment = visit.assignment if visit else visits.own_assignment(current_user, int_arg("assignment_id"))
     return render_template(template_name, visit=visit, window=window, hall=window.hall, item=item,
-                           template=template, page=page, marks=MARKS)
+                           template=template, page=page, marks=MARKS, checks=visits.revisit_checks(assignment),
+                           verdicts=VERDICT_CHOICES)
 
 
 @bp.route("/v/<visit_uuid>")

@@ -13,7 +13,7 @@ from datetime import date
 from app.models import Category, Issue, IssueEvent, IssueState, RectificationType, Severity
 
 #: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
-UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned"})
+UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned", "revisit_inconclusive"})
 UNIT_EVENT_AS = {"revisit_failed": "sent_back", "closed_by_revisit": "closed"}
 
 

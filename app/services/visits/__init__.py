@@ -21,12 +21,12 @@ from app.services.visits.drafting import (
     SubmitInvalid,
     VisitConflict,
     VisitNotFound,
-    assignment_template,
     classify_materials,
     discard,
     draft_state,
     find,
     mark_problems,
+    own_assignment,
     position_marks,
     save_draft,
     submit,
@@ -68,7 +68,7 @@ __all__ = [
     "SubmitInvalid", "VisitConflict", "VisitNotFound", "classify_materials", "discard",
     "draft_state", "find", "mark_problems", "position_marks", "save_draft", "submit",
     # The checklist a new visit uses
-    "assignment_template", "template_for",
+    "own_assignment", "template_for",
     # A re-visit's points and verdicts
     "revisit_checks", "verdicts_of",
     # Lists

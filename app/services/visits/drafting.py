@@ -167,10 +167,13 @@ def template_for(assignment: Assignment | None) -> checklists.Template:
     return checklists.registry().current()
 
 
-def assignment_template(inspector: User, assignment_id: int | None) -> checklists.Template:
-    """The checklist for a visit about to start from ``assignment_id`` (if it is the inspector's)."""
-    assignment = db.session.get(Assignment, assignment_id) if assignment_id else None
-    return template_for(assignment if assignment is not None and assignment.inspector_id == inspector.id else None)
+def own_assignment(inspector: User, assignment_id: int | None) -> Assignment | None:
+    """The inspector's own unsealed assignment ``assignment_id`` (None for any other id)."""
+    if not assignment_id:
+        return None
+    return db.session.scalar(sa.select(Assignment).where(
+        Assignment.id == assignment_id, Assignment.inspector_id == inspector.id,
+        Assignment.unsealed(calendar.china_today())))
 
 
 def _save_draft(inspector: User, payload: VisitPayload) -> Visit:

@@ -83,7 +83,7 @@
       return JSON.stringify({
         window_id: draft.window_id, service_item_id: draft.service_item_id,
         assignment_id: draft.assignment_id, marks: draft.marks, answers: draft.answers,
-        materials: draft.materials, position: draft.position || null
+        materials: draft.materials, position: draft.position || null, verdicts: draft.verdicts || {}
       });
     }
 

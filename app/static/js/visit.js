@@ -240,6 +240,10 @@
             else { draft.answers[q.dataset.q] = value; }
           }
         });
+        if ($("[data-verdicts]", form)) {  // a re-visit: its verdict on each point
+          draft.verdicts = {};
+          $all("input[data-verdict]", form).forEach(function (i) { if (i.checked) { draft.verdicts[i.dataset.verdict] = i.value; } });
+        }
         draft.materials = {
           ticked: $all("input[name=material]", form).filter(function (i) { return i.checked; }).map(function (i) { return Number(i.value); }),
           extra: ($("#extra-materials") ? $("#extra-materials").value : "").split("\n").map(function (s) { return s.trim(); }).filter(Boolean)
@@ -247,6 +251,7 @@
       }
 
       questions.forEach(function (q) { write(q, draft.answers[q.dataset.q]); });
+      $all("input[data-verdict]", form).forEach(function (i) { i.checked = (draft.verdicts || {})[i.dataset.verdict] === i.value; });
       applyConditions();
       showDerived();
       form.addEventListener("input", function (ev) {
@@ -261,7 +266,7 @@
         $all("[data-error-for]", form).forEach(function (el) { el.hidden = true; el.textContent = ""; });
         var first = null;
         Object.keys(problems || {}).forEach(function (key) {
-          var q = $("[data-q='" + key + "']", form);
+          var q = $("[data-q='" + key + "'], [data-point='" + key + "']", form);
           var el = $("[data-error-for='" + key + "']", form);
           if (!el && q) {
             el = document.createElement("p");
@@ -272,7 +277,7 @@
           el = el || $("[data-error-for='_form']", form);
           el.textContent = problems[key];
           el.hidden = false;
-          first = first || el.closest("[data-q]") || el;
+          first = first || el.closest("[data-q], [data-point]") || el;
         });
         if (first) { first.scrollIntoView({ block: "center" }); }
       }
