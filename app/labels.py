@@ -45,7 +45,7 @@ CAMPAIGN_EVENT_LABELS = {
     "published": _l("Published to units"),
 }
 #: The board's statuses of an assignment.
-PROGRESS_LABELS = {"pending": _l("not begun"), "in_progress": _l("in progress"), "submitted": _l("submitted"),
+PROGRESS_LABELS = {"pending": _l("not begun"), "in_progress": _l("draft saved"), "submitted": _l("submitted"),
                    "approved": _l("approved"), "overdue": _l("overdue")}
 #: What failed when a draw has no solution.
 DRAW_PROBLEM_LABELS = {

@@ -108,7 +108,7 @@ def _detail_page(campaign: Campaign, problems: list[dict[str, object]] | None = 
     today = calendar.china_today()
     page = render_template("campaigns/detail.html", campaign=campaign, today=today,
                            board=campaigns.board(campaign, today), problems=_explain(campaign, problems or []),
-                           reason_form=reason_form or ReasonForm())
+                           reason_form=reason_form or ReasonForm(), survey_title=campaigns.survey_title(campaign))
     return page, (422 if problems or (reason_form and reason_form.errors) else 200)
 
 

@@ -28,15 +28,20 @@ def start_company_setup_visit(page) -> None:
     page.wait_for_url(on_visit_page)
 
 
-def fill_and_submit(page, attitude: str) -> None:
+def fill_and_submit(page, attitude: str, verdict: str | None = None) -> None:
     page.get_by_role("button", name="到达").tap()
     page.get_by_role("link", name="清单 ›").tap()
     page.wait_for_url(lambda url: "/checklist" in url)
-    answer_and_submit(page, attitude)
+    answer_and_submit(page, attitude, verdict)
 
 
-def answer_and_submit(page, attitude: str) -> None:
-    """On the open checklist: answer every question (no extra material) and submit."""
+def answer_and_submit(page, attitude: str, verdict: str | None = None) -> None:
+    """On the open checklist: answer every question (no extra material) and submit; on a
+    re-visit, give ``verdict`` (已整改, 未整改, 未能核实) on every point it verifies."""
+    if verdict is not None:
+        points = page.locator("[data-point]")
+        for n in range(points.count()):
+            points.nth(n).get_by_text(verdict, exact=True).tap()
 
     def answer(question: str, option: str) -> None:
         page.locator(f"[data-q='{question}']").get_by_text(option, exact=True).tap()

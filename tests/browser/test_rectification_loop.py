@@ -61,7 +61,7 @@ def test_the_whole_rectification_loop(live_server, phone, browser, seeded, tmp_p
     sign_in(phone3, base, "inspector3", "/visits/")
     phone3.get_by_role("button", name="开始这次暗访").tap()
     phone3.wait_for_url(on_visit_page)
-    fill_and_submit(phone3, "5")
+    fill_and_submit(phone3, "5", verdict="已整改")
 
     # 6. The leader approves the re-visit: the issue is closed out.
     desk.goto(base + "/dashboard/visits/")

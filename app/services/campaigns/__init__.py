@@ -20,6 +20,7 @@ from app.services.campaigns.planning import (
     save,
     start,
     survey_choices,
+    survey_title,
 )
 from app.services.campaigns.progress import STATUSES, Board, Disclosure, board, disclosure, status, visible_to
 
@@ -27,7 +28,7 @@ __all__ = [
     "ALGORITHM",
     # Planning and the draw
     "CampaignData", "DrawFailed", "back_to_planning", "check_draw", "close", "publish", "run_draw", "save",
-    "start", "survey_choices",
+    "start", "survey_choices", "survey_title",
     # Progress and disclosure
     "STATUSES", "Board", "Disclosure", "board", "disclosure", "visible_to", "status",
 ]

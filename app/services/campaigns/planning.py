@@ -58,6 +58,12 @@ def survey_choices() -> list[tuple[str, str]]:
             for (key, version), t in sorted(templates.items(), key=lambda kv: (kv[0][0], -kv[0][1]))]
 
 
+def survey_title(campaign: Campaign) -> str:
+    """The campaign's checklist as leaders know it (title and version)."""
+    return dict(survey_choices()).get(f"{campaign.survey_key}:{campaign.survey_version}",
+                                      f"{campaign.survey_key} · v{campaign.survey_version}")
+
+
 def _check(data: CampaignData) -> tuple[str, int]:
     if not data.name.strip():
         raise ServiceError(_l("Give the campaign a name."), field="name")
