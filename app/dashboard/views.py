@@ -8,13 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.args import int_arg
 from app.auth.access import roles_required
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
 from app.extensions import db
 from app.formtools import attach_error, choices, form_status
 from app.labels import CATEGORY_LABELS, SEVERITY_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
-from app.services import catalogue, checklists, issues, visits
+from app.services import campaigns, catalogue, checklists, issues, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -76,8 +77,10 @@ def cancel_assignment(assignment_id: int) -> Response:
 @leader_only
 def visit_list() -> str:
     """Submitted visits waiting for a leader, with their position marks."""
-    queue = visits.for_review()
-    return render_template("dashboard/visits.html", visits=queue,
+    campaign_id = int_arg("campaign")
+    queue = visits.for_review(campaign_id=campaign_id)
+    return render_template("dashboard/visits.html", visits=queue, campaign_id=campaign_id,
+                           campaigns=campaigns.visible_to(current_user),
                            marks={v.id: visits.position_marks(v) for v in queue})
 
 

@@ -15,7 +15,7 @@ from app.formtools import attach_error, choices
 from app.issues import forms
 from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
 from app.models import Category, Issue, IssueState, RectificationType, Role, Severity
-from app.services import catalogue, issues, visits
+from app.services import campaigns, catalogue, issues, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -45,10 +45,12 @@ def listing() -> str:
     spec = issues.IssueFilter(
         unit_id=int_arg("unit"), hall_id=int_arg("hall"), window_id=int_arg("window"),
         category=enum_arg("category", Category), severity=enum_arg("severity", Severity),
-        state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"))
+        state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"),
+        campaign_id=int_arg("campaign"))
     today = issues.china_today()
     return render_template("issues/list.html", issues=issues.search(spec, today), spec=spec, today=today,
-                           units=catalogue.active_units(), halls=catalogue.active_halls())
+                           units=catalogue.active_units(), halls=catalogue.active_halls(),
+                           campaigns=campaigns.visible_to(current_user))
 
 
 def _load(issue_id: int) -> Issue:

@@ -20,9 +20,9 @@ from app.models import (
     Visit,
     VisitState,
 )
-from app.services import campaigns, visits
+from app.services import calendar, campaigns, issues, visits
 from app.services.errors import ServiceError
-from tests.factories import user
+from tests.factories import BASE, submitted, user
 
 TODAY = date(2026, 11, 30)  # a Monday
 
@@ -167,3 +167,21 @@ def test_the_disclosure_names_no_inspector_and_units_see_it_only_once_published(
     assert not any(n in text for n in ("inspector", "暗访员"))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(
         Visit.state == VisitState.APPROVED)) == 0
+
+
+def test_issues_and_the_review_queue_filter_by_campaign(county) -> None:
+    campaign = drawn(targets_wanted=None, starts_on=calendar.china_today())
+    campaigns.start(campaign, actor=user("leader"))
+    mine = db.session.scalars(sa.select(Assignment).where(Assignment.campaign_id == campaign.id)
+                              .order_by(Assignment.id)).first()
+    payload = visits.parse_payload("00000000-0000-4000-8000-00000000bbbb", {
+        "window_id": mine.window_id, "service_item_id": mine.service_item_id, "assignment_id": mine.id,
+        "marks": {"arrived": "2026-11-30T01:00:00+00:00"}, "answers": {**BASE, "attitude_score": 1},
+        "materials": {"ticked": [], "extra": []}})
+    visit, _again = visits.submit(mine.inspector, payload)
+    submitted(wait=5)  # a visit outside the campaign
+    assert [v.id for v in visits.for_review(campaign_id=campaign.id)] == [visit.id]
+    assert len(visits.for_review()) == 2
+    found = issues.approve(visit, user("leader"))
+    assert found and issues.search(issues.IssueFilter(campaign_id=campaign.id), TODAY) == found
+    assert issues.search(issues.IssueFilter(campaign_id=campaign.id + 1), TODAY) == []

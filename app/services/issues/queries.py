@@ -10,10 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
+    Assignment,
     Category,
     Evidence,
+    Finding,
     Issue,
     IssueState,
+    Occurrence,
     Role,
     Severity,
     Unit,
@@ -35,6 +38,8 @@ class IssueFilter:
     state: IssueState | None = None
     overdue: bool = False
     sort: str = "deadline"
+    #: Issues found by visits of this campaign.
+    campaign_id: int | None = None
 
 
 def _loaded() -> sa.Select:
@@ -55,6 +60,9 @@ def search(spec: IssueFilter, today: date) -> list[Issue]:
             stmt = stmt.where(column == value)
     if spec.overdue:
         stmt = stmt.where(Issue.state != IssueState.CLOSED, Issue.deadline < today)
+    if spec.campaign_id:
+        stmt = stmt.where(Issue.occurrences.any(Occurrence.finding.has(Finding.visit.has(
+            Visit.assignment.has(Assignment.campaign_id == spec.campaign_id)))))
     order = {"deadline": (Issue.deadline, Issue.id), "newest": (Issue.id.desc(),),
              "severity": (sa.case({s.value: -s.rank for s in Severity}, value=Issue.severity), Issue.deadline)}
     return list(db.session.scalars(stmt.order_by(*order.get(spec.sort, order["deadline"]))))
