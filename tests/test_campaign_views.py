@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Assignment, Campaign, CampaignState, Hall, User
+from app.models import Assignment, Campaign, CampaignState, Hall, InspectorConflict, Unit, User
 from tests.test_visit_views import client_for
 
 START = date.today() + timedelta(days=1)
@@ -127,3 +127,23 @@ def test_the_command_line_reproduces_the_draw_and_notices_a_changed_record(seede
     assert result.exit_code == 1 and "DIFFERENT" in result.output
     assert "不一致" in leader.get(f"/campaigns/{cid}/check").get_data(as_text=True)
     assert runner.invoke(args=["campaigns", "check-draw", "999"]).exit_code == 1
+
+
+def test_an_administrator_lists_an_inspectors_further_conflicts(seeded) -> None:
+    admin = client_for(seeded, "admin")
+    inspector_id, leader_id = ids(seeded, User, User.username, "inspector2", "leader")
+    market, water = ids(seeded, Unit, Unit.code, "market", "water")
+    page = admin.get(f"/admin/users/{inspector_id}/edit").get_data(as_text=True)
+    assert "其他利益冲突单位" in page
+    form = {"display_name": "暗访员二", "role": "inspector", "unit_code": "water", "conflict_unit_ids": [str(market)]}
+    assert admin.post(f"/admin/users/{inspector_id}/edit", data=form).status_code == 302
+    with seeded.app_context():
+        rows = db.session.scalars(sa.select(InspectorConflict)).all()
+        assert [(r.user_id, r.unit_id) for r in rows] == [(inspector_id, market)]
+    refused = admin.post(f"/admin/users/{inspector_id}/edit", data={**form, "conflict_unit_ids": ["99999"]})
+    assert refused.status_code == 422
+    admin.post(f"/admin/users/{leader_id}/edit", data={"display_name": "组长", "role": "leader", "unit_code": "",
+                                                   "conflict_unit_ids": [str(water)]})
+    with seeded.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(InspectorConflict)
+                                 .where(InspectorConflict.user_id == leader_id)) == 0

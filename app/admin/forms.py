@@ -156,6 +156,13 @@ class UserForm(FlaskForm):
         "Required for unit accounts (their unit) and inspectors (their home unit)."))
 
 
+class EditUserForm(UserForm):
+    conflict_unit_ids = MultiCheckboxField(
+        _l("Further conflicts of interest"), coerce=id_value,
+        description=_l("For inspectors: units they must never be drawn to visit besides their home unit "
+                       "(a spouse's or a former employer, for instance)."))
+
+
 class NewUserForm(UserForm):
     username = StringField(_l("User name"), validators=[DataRequired(REQUIRED), Length(max=64)],
                            render_kw={"autocapitalize": "none", "spellcheck": "false"})

@@ -269,14 +269,21 @@ def user_new() -> ResponseReturnValue:
 def user_edit(user_id: int) -> ResponseReturnValue:
     """Change an account's role, unit and name."""
     user = db.get_or_404(User, user_id)
-    form = forms.UserForm(obj=user)
+    form = forms.EditUserForm(obj=user)
     form.unit_code.choices = _unit_code_choices(user.unit)
+    form.conflict_unit_ids.choices = choices(catalogue.unit_choices())
     if request.method == "GET":
         form.unit_code.data = user.unit.code if user.unit else ""
-    done = save_form(
-        form, lambda: accounts.update_user(user, role=Role(form.role.data), unit_code=form.unit_code.data or None,
-                                           display_name=form.display_name.data or "", actor=current_user),
-        _("Account saved."), lambda _u: url_for("admin.users"))
+        form.conflict_unit_ids.data = accounts.conflict_unit_ids(user)
+
+    def save() -> None:
+        role = Role(form.role.data)
+        accounts.update_user(user, role=role, unit_code=form.unit_code.data or None,
+                             display_name=form.display_name.data or "", actor=current_user)
+        accounts.set_conflicts(user, (form.conflict_unit_ids.data or []) if role is Role.INSPECTOR else [],
+                               actor=current_user)
+
+    done = save_form(form, save, _("Account saved."), lambda _u: url_for("admin.users"))
     return done or form_page(form, _("Account %(name)s", name=user.username), url_for("admin.users"))
 
 

@@ -22,11 +22,13 @@ from app.services.accounts.users import (
     admin_unlock,
     authenticate,
     change_password,
+    conflict_unit_ids,
     create_user,
     find_by_username,
     find_unit,
     logout,
     reset_password,
+    set_conflicts,
     set_locale,
     set_user_active,
     update_user,
@@ -37,7 +39,7 @@ __all__ = [
     "USERNAME_RE", "LockoutPolicy", "LoginFailed", "LoginRefusal", "NewUser",
     "admin_reset_password", "admin_unlock", "authenticate", "change_password", "create_user",
     "find_by_username", "find_unit", "logout", "reset_password", "set_locale", "set_user_active",
-    "update_user",
+    "update_user", "conflict_unit_ids", "set_conflicts",
     # Passwords
     "Hasher", "character_classes", "check_policy", "hasher_from_config", "policy_problems",
 ]

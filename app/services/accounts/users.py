@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models import AuditLog, Role, Unit, User
+from app.models import AuditLog, InspectorConflict, Role, Unit, User
 from app.models.base import utcnow
 from app.services import audit
 from app.services.accounts.passwords import Hasher, check_policy
@@ -208,6 +208,26 @@ def update_user(
     user.display_name = display_name.strip() or user.username
     audit.record("user.update", actor=actor, object_type="user", object_id=user.id,
                  detail="; ".join(changes))
+
+
+def set_conflicts(user: User, unit_ids: list[int], *, reason: str = "", actor: User | None = None) -> None:
+    """The units an inspector must never be drawn for besides their home unit (利益冲突回避)."""
+    if unit_ids and user.role is not Role.INSPECTOR:
+        raise ServiceError(_l("Only inspectors have conflicts of interest to avoid."), field="conflict_unit_ids")
+    units = set(db.session.scalars(sa.select(Unit.id).where(Unit.id.in_(unit_ids))))
+    if units != set(unit_ids):
+        raise ServiceError(_l("Choose from the list."), field="conflict_unit_ids")
+    before = set(db.session.scalars(sa.select(InspectorConflict.unit_id).where(InspectorConflict.user_id == user.id)))
+    if before == units:
+        return
+    db.session.execute(sa.delete(InspectorConflict).where(InspectorConflict.user_id == user.id))
+    db.session.add_all(InspectorConflict(user_id=user.id, unit_id=u, reason=reason[:200]) for u in sorted(units))
+    audit.record("user.conflicts", actor=actor, object_type="user", object_id=user.id,
+                 detail=",".join(str(u) for u in sorted(units)))
+
+
+def conflict_unit_ids(user: User) -> list[int]:
+    return list(db.session.scalars(sa.select(InspectorConflict.unit_id).where(InspectorConflict.user_id == user.id)))
 
 
 def admin_reset_password(user: User, new: str, hasher: Hasher, *, actor: User | None = None) -> None:
