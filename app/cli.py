@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Campaign, Role
-from app.services import accounts, campaigns, catalogue, checklists, demo
+from app.services import accounts, calendar, campaigns, catalogue, checklists, demo
+from app.services.campaigns.sample import seed_sample
 from app.services.accounts import hasher_from_config
 from app.services.errors import ServiceError
 
@@ -66,6 +67,9 @@ def seed_demo_command(password: str | None, if_empty: bool) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc.message)) from exc
     db.session.commit()
+    if not result.skipped and seed_sample(calendar.china_today()) is not None:
+        db.session.commit()
+        click.echo("A sample campaign was drawn and started.")
     if result.skipped:
         click.echo("The database already has accounts; demo data not loaded.")
     else:

@@ -6,7 +6,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Hall, HallKind, RequiredMaterial, Role, ServiceItem, Unit, User, Window
+from app.models import (
+    Assignment,
+    Campaign,
+    CampaignState,
+    Hall,
+    HallKind,
+    RequiredMaterial,
+    Role,
+    ServiceItem,
+    Unit,
+    User,
+    Window,
+)
 from app.services.accounts import hasher_from_config
 from app.services.demo import ACCOUNTS
 from tests.conftest import count
@@ -158,3 +170,14 @@ def test_seed_demo_on_postgresql(app, runner) -> None:
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():
         assert count(User) == len(ACCOUNTS)
+
+
+def test_seed_demo_draws_and_starts_a_sample_campaign_once(app, runner) -> None:
+    result = runner.invoke(args=["seed-demo"])
+    assert "sample campaign" in result.output
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        campaigns = db.session.scalars(sa.select(Campaign)).all()
+        assert len(campaigns) == 1 and campaigns[0].state is CampaignState.ACTIVE
+        assert count(Assignment) == 6
+    assert runner.invoke(args=["campaigns", "check-draw", str(campaigns[0].id)]).output.startswith("identical")

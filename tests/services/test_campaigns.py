@@ -21,6 +21,7 @@ from app.models import (
     VisitState,
 )
 from app.services import calendar, campaigns, issues, visits
+from app.services.campaigns.inputs import draw_inputs
 from app.services.errors import ServiceError
 from tests.factories import BASE, submitted, user
 
@@ -185,3 +186,16 @@ def test_issues_and_the_review_queue_filter_by_campaign(county) -> None:
     found = issues.approve(visit, user("leader"))
     assert found and issues.search(issues.IssueFilter(campaign_id=campaign.id), TODAY) == found
     assert issues.search(issues.IssueFilter(campaign_id=campaign.id + 1), TODAY) == []
+
+
+def test_the_next_draw_knows_the_halls_each_inspector_visited_in_the_previous_campaign(county) -> None:
+    first = drawn(targets_wanted=None)
+    visited: dict[int, set[int]] = {}
+    for a in db.session.scalars(sa.select(Assignment).where(Assignment.campaign_id == first.id)):
+        visited.setdefault(a.inspector_id, set()).add(a.window.hall_id)
+    second = campaigns.save(plan(name="下一批", starts_on=TODAY + timedelta(days=40),
+                                 ends_on=TODAY + timedelta(days=60)), actor=user("leader"))
+    inputs = draw_inputs(second)
+    assert {i["id"]: set(i["previous_halls"]) for i in inputs["inspectors"]} == visited
+    homes = {u.id: u.unit_id for u in second.inspectors}
+    assert all(homes[i["id"]] in i["units"] for i in inputs["inspectors"])  # the home unit is avoided
