@@ -13,8 +13,8 @@ from flask.cli import with_appcontext
 from app.extensions import db
 from app.models import Campaign, Role
 from app.services import accounts, calendar, campaigns, catalogue, checklists, demo
-from app.services.campaigns.sample import seed_sample
 from app.services.accounts import hasher_from_config
+from app.services.campaigns.sample import seed_sample
 from app.services.errors import ServiceError
 
 
