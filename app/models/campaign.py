@@ -94,10 +94,6 @@ class Campaign(Base):
     def current_draw(self) -> Draw | None:
         return self.draws[-1] if self.draws else None
 
-    @property
-    def sealed_for_units(self) -> bool:
-        return self.state is not CampaignState.PUBLISHED
-
 
 class PoolEntry(Base):
     """One entry of a campaign's target pool: a hall, every window of a hall, a window, or a matter."""
