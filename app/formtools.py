@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Callable
+
+from flask import flash, redirect, request
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.args import ID_MAX
+from app.extensions import db
 from app.services import catalogue
 from app.services.errors import ServiceError
 
@@ -53,3 +57,19 @@ def attach_error(form: FlaskForm, exc: ServiceError) -> None:
             target.errors.append(problem.message)
         else:
             form.form_errors.append(problem.message)
+
+
+def save_form(form: FlaskForm, save: Callable[[], object], message: str,
+              next_url: Callable[[object], str]) -> Response | None:
+    """Validate, call the service, commit and redirect; on refusal roll back and show why."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        obj = save()
+    except ServiceError as exc:
+        db.session.rollback()
+        attach_error(form, exc)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(next_url(obj))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,25 +10,8 @@ from werkzeug.wrappers import Response
 
 from app.auth.session import local_path
 from app.extensions import db
-from app.formtools import attach_error, form_status
+from app.formtools import form_status
 from app.services import catalogue
-from app.services.errors import ServiceError
-
-
-def save_form(form: FlaskForm, save: Callable[[], object], message: str,
-              next_url: Callable[[object], str]) -> Response | None:
-    """Validate, call the service, commit and redirect; on refusal roll back and show why."""
-    if not form.validate_on_submit():
-        return None
-    try:
-        obj = save()
-    except ServiceError as exc:
-        db.session.rollback()
-        attach_error(form, exc)
-        return None
-    db.session.commit()
-    flash(message, "success")
-    return redirect(next_url(obj))
 
 
 def form_page(form: FlaskForm, title: str, back: str, **context: object) -> tuple[str, int]:

@@ -16,12 +16,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.admin import forms
-from app.admin.pages import active_flag, form_page, save_form, set_active_and_return
+from app.admin.pages import active_flag, form_page, set_active_and_return
 from app.args import int_arg, paginate
 from app.auth.access import roles_required
 from app.auth.session import hasher
 from app.extensions import db
-from app.formtools import choices, form_status
+from app.formtools import choices, form_status, save_form
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
 from app.services import accounts, calendar, catalogue

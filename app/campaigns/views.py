@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from app.auth.access import deny, roles_required
 from app.campaigns.forms import CampaignForm, ReasonForm
 from app.extensions import db
-from app.formtools import attach_error, choices, form_status
+from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
 from app.models import Campaign, CampaignState, PoolKind, Role
 from app.services import calendar, campaigns, catalogue, visits
@@ -65,17 +65,9 @@ def _data(form: CampaignForm) -> campaigns.CampaignData:
 
 def _edit(campaign: Campaign | None) -> ResponseReturnValue:
     form = _form(campaign)
-    if form.validate_on_submit():
-        try:
-            saved = campaigns.save(_data(form), campaign, actor=current_user)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("campaigns.detail", campaign_id=saved.id))
-    return render_template("campaigns/form.html", form=form, campaign=campaign), form_status()
+    done = save_form(form, lambda: campaigns.save(_data(form), campaign, actor=current_user), _("Saved."),
+                     lambda saved: url_for("campaigns.detail", campaign_id=saved.id))
+    return done or (render_template("campaigns/form.html", form=form, campaign=campaign), form_status())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -146,31 +138,8 @@ def _names(campaign: Campaign) -> dict[str, str]:
     return names
 
 
-@bp.route("/<int:campaign_id>/draw", methods=["POST"])
-@leader_only
-def draw(campaign_id: int) -> ResponseReturnValue:
-    """Run the draw (again, with a reason, while the campaign has not started)."""
-    campaign = _load(campaign_id)
-    form = ReasonForm()
-    if campaign.state is CampaignState.DRAWN and not form.validate_on_submit():
-        return _detail_page(campaign, reason_form=form)
-    try:
-        campaigns.run_draw(campaign, actor=current_user, reason=form.reason.data or "")
-    except campaigns.DrawFailed as failed:
-        db.session.rollback()
-        flash(str(failed.message), "error")
-        return _detail_page(_load(campaign_id), problems=failed.problems)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
-    db.session.commit()
-    flash(_("Drawn. The assignments stay sealed until the campaign starts."), "success")
-    return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
-
-
-def _step(campaign_id: int, act: Callable[[Campaign, ReasonForm], object], *, needs_reason: bool = False
-          ) -> ResponseReturnValue:
+def _step(campaign_id: int, act: Callable[[Campaign, ReasonForm], object], *, needs_reason: bool = False,
+          done: str | None = None) -> ResponseReturnValue:
     """One step of the campaign's life (some need a reason); commit, or say why not."""
     campaign = _load(campaign_id)
     form = ReasonForm()
@@ -181,10 +150,21 @@ def _step(campaign_id: int, act: Callable[[Campaign, ReasonForm], object], *, ne
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
+        if isinstance(exc, campaigns.DrawFailed):  # say which constraint fails for which target
+            return _detail_page(_load(campaign_id), problems=exc.problems)
         return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
     db.session.commit()
-    flash(_("Saved."), "success")
+    flash(done or _("Saved."), "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/draw", methods=["POST"])
+@leader_only
+def draw(campaign_id: int) -> ResponseReturnValue:
+    """Run the draw (again, with a reason, while the campaign has not started)."""
+    redraw = _load(campaign_id).state is CampaignState.DRAWN
+    return _step(campaign_id, lambda c, f: campaigns.run_draw(c, actor=current_user, reason=f.reason.data or ""),
+                 needs_reason=redraw, done=_("Drawn. The assignments stay sealed until the campaign starts."))
 
 
 @bp.route("/<int:campaign_id>/undraw", methods=["POST"])

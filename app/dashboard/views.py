@@ -12,7 +12,7 @@ from app.args import int_arg
 from app.auth.access import roles_required
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
 from app.extensions import db
-from app.formtools import attach_error, choices, form_status
+from app.formtools import choices, form_status, save_form
 from app.labels import CATEGORY_LABELS, SEVERITY_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
 from app.services import campaigns, catalogue, checklists, issues, visits
@@ -40,22 +40,13 @@ def assignments() -> ResponseReturnValue:
     form.inspector_id.choices = choices(visits.inspector_choices())
     form.window_id.choices = choices(visits.window_choices())
     form.service_item_id.choices = choices([(0, _("(any matter)"))] + catalogue.service_item_choices())
-    if form.validate_on_submit():
-        try:
-            visits.assign(visits.AssignmentData(
-                inspector_id=form.inspector_id.data, window_id=form.window_id.data,
-                service_item_id=form.service_item_id.data or None, persona=form.persona.data or "",
-                due_date=form.due_date.data, note=form.note.data or ""), actor=current_user)
-        except ServiceError as exc:
-            db.session.rollback()
-            attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Assigned."), "success")
-            return redirect(url_for("dashboard.assignments"))
-    status = form_status()
-    return render_template("dashboard/assignments.html", form=form,
-                           assignments=visits.recent_assignments()), status
+    done = save_form(form, lambda: visits.assign(visits.AssignmentData(
+        inspector_id=form.inspector_id.data, window_id=form.window_id.data,
+        service_item_id=form.service_item_id.data or None, persona=form.persona.data or "",
+        due_date=form.due_date.data, note=form.note.data or ""), actor=current_user),
+        _("Assigned."), lambda _a: url_for("dashboard.assignments"))
+    return done or (render_template("dashboard/assignments.html", form=form,
+                                    assignments=visits.recent_assignments()), form_status())
 
 
 @bp.route("/assignments/<int:assignment_id>/cancel", methods=["POST"])
