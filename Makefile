@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos bench-import
+bench: bench-pages bench-photos bench-import bench-draw
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
@@ -62,6 +62,9 @@ bench-photos: install-test
 
 bench-import: install-test
 	$(BIN)/python bench/import_bomb.py
+
+bench-draw: install
+	$(BIN)/python bench/draw.py
 
 migrate-check: install
 	$(FLASK) db check
