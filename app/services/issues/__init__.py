@@ -29,10 +29,11 @@ from app.services.issues.lifecycle import (
 from app.services.issues.queries import (
     IssueFilter,
     Todo,
-    due_soon,
     for_unit,
+    for_unit_query,
     leader_todo,
     search,
+    search_query,
     unit_todo,
     visible_evidence,
 )
@@ -63,7 +64,8 @@ __all__ = [
     # Re-visits that verify
     "companions", "draw_inspector", "finders", "judge", "send_revisit",
     # Queries
-    "IssueFilter", "Todo", "due_soon", "for_unit", "leader_todo", "search", "unit_todo", "visible_evidence",
+    "IssueFilter", "Todo", "for_unit", "for_unit_query", "leader_todo", "search", "search_query", "unit_todo",
+    "visible_evidence",
     # What a unit sees
     "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "UnitIssue", "unit_view",
 ]
