@@ -59,7 +59,9 @@ def listing() -> str:
 
 def _load(issue_id: int) -> Issue:
     """The issue, if this user may see it (404 otherwise: another unit's issue does not exist)."""
-    issue = db.get_or_404(Issue, issue_id)
+    issue = issues.with_history(issue_id)
+    if issue is None:
+        abort(404)
     if current_user.role is Role.LEADER or issues.is_responsible(issue, current_user):
         return issue
     deny(404)

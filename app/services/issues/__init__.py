@@ -36,6 +36,7 @@ from app.services.issues.queries import (
     search_query,
     unit_todo,
     visible_evidence,
+    with_history,
 )
 from app.services.issues.review import (
     GUIDE_CATEGORIES,
@@ -65,7 +66,7 @@ __all__ = [
     "companions", "draw_inspector", "finders", "judge", "send_revisit",
     # Queries
     "IssueFilter", "Todo", "for_unit", "for_unit_query", "leader_todo", "search", "search_query", "unit_todo",
-    "visible_evidence",
+    "visible_evidence", "with_history",
     # What a unit sees
     "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "UnitIssue", "unit_view",
 ]

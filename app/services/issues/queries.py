@@ -15,6 +15,7 @@ from app.models import (
     Evidence,
     Finding,
     Issue,
+    IssueEvent,
     IssueState,
     Occurrence,
     Role,
@@ -72,6 +73,18 @@ def search_query(spec: IssueFilter, today: date) -> sa.Select:
 def search(spec: IssueFilter, today: date) -> list[Issue]:
     """Every issue ``search_query`` finds (for services and tests; pages use the query)."""
     return list(db.session.scalars(search_query(spec, today)))
+
+
+def with_history(issue_id: int) -> Issue | None:
+    """The issue with everything its page shows loaded in a fixed number of queries (its
+    occurrences' findings, visits, inspectors and photos; its events' actors and evidence)."""
+    return db.session.scalar(sa.select(Issue).where(Issue.id == issue_id).options(
+        selectinload(Issue.hall), selectinload(Issue.window), selectinload(Issue.lead_unit),
+        selectinload(Issue.supporting_units),
+        selectinload(Issue.occurrences).selectinload(Occurrence.finding).selectinload(Finding.visit)
+        .options(selectinload(Visit.inspector), selectinload(Visit.photos)),
+        selectinload(Issue.events).options(selectinload(IssueEvent.actor).selectinload(User.unit),
+                                           selectinload(IssueEvent.evidence))))
 
 
 def _of_unit(unit_id: int) -> sa.ColumnElement[bool]:
