@@ -78,11 +78,9 @@ def visit_list() -> str:
 @bp.route("/visits/<int:visit_id>")
 @leader_only
 def visit_detail(visit_id: int) -> tuple[str, int]:
-    """Review a visit: timings, position marks, photos, materials, answers and proposed findings."""
-    visit = db.get_or_404(Visit, visit_id)
-    if visit.state is VisitState.DRAFT:
-        abort(404)
-    return _review_page(visit)
+    """A visit's full record (any state; the review steps only while it waits for review): timings,
+    position marks, photos, materials, answers, findings and the issues they fed."""
+    return _review_page(db.get_or_404(Visit, visit_id))
 
 
 def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
@@ -92,7 +90,8 @@ def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
     manual = _manual_form()
     return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
                            shown={q.key for q in checklists.visible(template, answers)},
-                           marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
+                           marks=visits.position_marks(visit),
+                           back=url_for("dashboard.visit_list" if visit.state is VisitState.SUBMITTED else "archive.index"),
                            findings=checklists.of_visit(visit), manual_form=manual,
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 

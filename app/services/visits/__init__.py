@@ -9,6 +9,7 @@
 Callers use the package (``visits.submit(...)``), not its modules.
 """
 
+from app.services.visits.archive import ArchiveFilter, archive_query, finding_counts
 from app.services.visits.assignments import (
     AssignmentData,
     assign,
@@ -71,6 +72,8 @@ __all__ = [
     "own_assignment", "template_for",
     # A re-visit's points and verdicts
     "revisit_checks", "verdicts_of",
+    # The leaders' archive
+    "ArchiveFilter", "archive_query", "finding_counts",
     # Lists
     "drafts", "for_review", "open_assignments", "submitted",
     # Assignments by hand
