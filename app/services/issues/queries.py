@@ -138,7 +138,8 @@ def leader_todo(today: date) -> Todo:
 def unit_todo(unit_id: int, today: date) -> Todo:
     """What waits for a unit: issues to answer and deadlines."""
     waiting = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
-    return Todo(issues_to_answer=_count(_of_unit(unit_id), Issue.state.in_(waiting)), due=_due(_of_unit(unit_id), today))
+    mine = _of_unit(unit_id)
+    return Todo(issues_to_answer=_count(mine, Issue.state.in_(waiting)), due=_due(mine, today))
 
 
 def visible_evidence(evidence_uuid: str, viewer: User) -> Evidence | None:
