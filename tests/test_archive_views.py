@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Hall, ServiceItem, Unit, User, Window
+from app.services import calendar
 from tests.factories import approved, make_visit, submitted
 from tests.test_visit_views import client_for
 
@@ -55,8 +57,10 @@ def test_every_visit_in_any_state_and_each_filter(seeded, visits_made) -> None:
     hall = ident(seeded, Hall, Hall.name, "安远县产城新区云服务大厅")
     assert shown(leader, f"hall={hall}") == everything
     assert shown(leader, f"hall={ident(seeded, Hall, Hall.name, '安远县政务服务中心')}") == set()
-    assert shown(leader, "from=2026-11-20&to=2026-11-20") == everything  # the factories' visits arrive that day
-    assert shown(leader, "from=2026-11-21") == set() and shown(leader, "to=2026-11-19") == set()
+    today = calendar.china_today()  # the day the visits began (on the phone, today)
+    day = timedelta(days=1)
+    assert shown(leader, f"from={today}&to={today}") == everything
+    assert shown(leader, f"from={today + day}") == set() and shown(leader, f"to={today - day}") == set()
     assert shown(leader, "campaign=1") == set()
     for odd in ("from=2026-13-45", "state=nope", "findings=2", "hall=abc", "page=-1", "to=x" * 3):
         assert shown(leader, odd) == everything, odd

@@ -122,7 +122,8 @@ class Visit(Base):
     #: Geodesic distance to the hall's position, when both are known.
     distance_m: Mapped[Optional[float]]
     return_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the visit began on the phone: the archive sorts and filters by it (indexed).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     inspector: Mapped[User] = relationship()

@@ -17,7 +17,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 @dataclass(frozen=True)
 class ArchiveFilter:
-    """What the archive shows; every field optional. Dates are China's days of the visit."""
+    """What the archive shows; every field optional. Dates are China's days the visit began."""
 
     date_from: date | None = None
     date_to: date | None = None
@@ -37,10 +37,10 @@ def _start_of(day: date) -> datetime:
 
 
 def archive_query(spec: ArchiveFilter) -> sa.Select:
-    """Visits matching ``spec``, newest first (by arrival, else creation)."""
+    """Visits matching ``spec``, newest first (by when they began: an index serves the order)."""
     stmt = sa.select(Visit).options(selectinload(Visit.window).selectinload(Window.hall),
                                     selectinload(Visit.inspector), selectinload(Visit.service_item))
-    when = sa.func.coalesce(Visit.arrived_at, Visit.created_at)
+    when = Visit.created_at
     if spec.date_from:
         stmt = stmt.where(when >= _start_of(spec.date_from))
     if spec.date_to:
