@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.args import int_arg
+from app.args import int_arg, paginate
 from app.auth.access import roles_required
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
 from app.extensions import db
@@ -69,10 +69,10 @@ def cancel_assignment(assignment_id: int) -> Response:
 def visit_list() -> str:
     """Submitted visits waiting for a leader, with their position marks."""
     campaign_id = int_arg("campaign")
-    queue = visits.for_review(campaign_id=campaign_id)
-    return render_template("dashboard/visits.html", visits=queue, campaign_id=campaign_id,
+    page = paginate(visits.for_review_query(campaign_id), per_page=50)
+    return render_template("dashboard/visits.html", visits=page.items, page=page, campaign_id=campaign_id,
                            campaigns=campaigns.visible_to(current_user),
-                           marks={v.id: visits.position_marks(v) for v in queue})
+                           marks={v.id: visits.position_marks(v) for v in page.items})
 
 
 @bp.route("/visits/<int:visit_id>")
