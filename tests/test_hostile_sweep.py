@@ -55,6 +55,8 @@ QUERY_ARGS: dict[str, list[str]] = {
     "visits.checklist": ["window_id", "item_id", "assignment_id"], "visits.view": [],
     "campaigns.index": [], "campaigns.new": [], "campaigns.edit": [], "campaigns.detail": [],
     "campaigns.check": [], "campaigns.disclosure": [], "campaigns.published": [],
+    "issues.ledger": ["unit", "hall", "window", "category", "severity", "state", "overdue", "sort", "campaign"],
+    "issues.unit_ledger": [], "campaigns.ledger": [],
     "archive.index": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state", "findings",
                       "page"],
 }

@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import deny, roles_required
 from app.campaigns.forms import CampaignForm, ReasonForm
+from app.downloads import xlsx_download
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
 from app.models import Campaign, CampaignState, PoolKind, Role
-from app.services import calendar, campaigns, catalogue, visits
+from app.services import calendar, campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -192,6 +193,17 @@ def close(campaign_id: int) -> ResponseReturnValue:
 @leader_only
 def publish(campaign_id: int) -> ResponseReturnValue:
     return _step(campaign_id, lambda c, _f: campaigns.publish(c, actor=current_user))
+
+
+@bp.route("/<int:campaign_id>/ledger.xlsx")
+@leader_only
+def ledger(campaign_id: int) -> Response:
+    """The rectification ledger (整改台账) of the issues the campaign's visits found."""
+    campaign = _load(campaign_id)
+    today = calendar.china_today()
+    query = issues.search_query(issues.IssueFilter(campaign_id=campaign.id), today)
+    return xlsx_download(reports.ledger_workbook(query, today, _("Rectification ledger: %(name)s", name=campaign.name)),
+                         f"{_('Rectification ledger')}-{campaign.name}.xlsx")
 
 
 @bp.route("/<int:campaign_id>/check")

@@ -7,15 +7,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from app.args import int_arg, paginate
 from app.auth.access import deny, roles_required
+from app.downloads import xlsx_download
 from app.extensions import db
 from app.formtools import attach_error, choices
 from app.issues import forms
 from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
 from app.models import Category, Issue, IssueState, RectificationType, Role, Severity
-from app.services import campaigns, catalogue, issues, visits
+from app.services import campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -35,21 +37,46 @@ def index() -> str:
                            todo=issues.unit_todo(current_user.unit_id, today), today=today)
 
 
-@bp.route("/all")
-@leader_only
-def listing() -> str:
-    """All issues for leaders, with filters and sorting."""
+@bp.route("/ledger.xlsx")
+@unit_only
+def unit_ledger() -> Response:
+    """The unit's own rows of the rectification ledger (整改台账)."""
+    today = issues.china_today()
+    heading = _("Rectification ledger of %(unit)s, %(date)s", unit=current_user.unit.name, date=today.isoformat())
+    return xlsx_download(reports.ledger_workbook(issues.for_unit_query(current_user.unit_id), today, heading),
+                         f"{_('Rectification ledger')}-{today.isoformat()}.xlsx")
+
+
+def _filter() -> issues.IssueFilter:
+    """The issue list's filters, read from the address."""
     args = request.args
 
     def enum_arg(name: str, kind):  # type: ignore[no-untyped-def]
         value = args.get(name, "")
         return kind(value) if value in {m.value for m in kind} else None
 
-    spec = issues.IssueFilter(
+    return issues.IssueFilter(
         unit_id=int_arg("unit"), hall_id=int_arg("hall"), window_id=int_arg("window"),
         category=enum_arg("category", Category), severity=enum_arg("severity", Severity),
         state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"),
         campaign_id=int_arg("campaign"))
+
+
+@bp.route("/all/ledger.xlsx")
+@leader_only
+def ledger() -> Response:
+    """The rectification ledger (整改台账) of the issue list, with the list's filters."""
+    today = issues.china_today()
+    heading = _("Rectification ledger, %(date)s", date=today.isoformat())
+    return xlsx_download(reports.ledger_workbook(issues.search_query(_filter(), today), today, heading),
+                         f"{_('Rectification ledger')}-{today.isoformat()}.xlsx")
+
+
+@bp.route("/all")
+@leader_only
+def listing() -> str:
+    """All issues for leaders, with filters and sorting."""
+    spec = _filter()
     today = issues.china_today()
     page = paginate(issues.search_query(spec, today), per_page=PER_PAGE)
     return render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,

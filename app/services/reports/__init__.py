@@ -1,0 +1,13 @@
+"""Documents a county office sends out: the rectification ledger (整改台账) so far.
+
+- ``xlsx``: streamed workbooks, text kept as text, no personal names in properties;
+- ``ledger``: the ledger of a list of issues.
+
+Callers use the package (``reports.ledger_workbook(...)``), not its modules.
+"""
+
+from app.services.reports.ledger import LedgerRow
+from app.services.reports.ledger import rows as ledger_rows
+from app.services.reports.ledger import workbook as ledger_workbook
+
+__all__ = ["LedgerRow", "ledger_rows", "ledger_workbook"]
