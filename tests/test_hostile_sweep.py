@@ -57,6 +57,9 @@ QUERY_ARGS: dict[str, list[str]] = {
     "campaigns.check": [], "campaigns.disclosure": [], "campaigns.published": [],
     "issues.ledger": ["unit", "hall", "window", "category", "severity", "state", "overdue", "sort", "campaign"],
     "issues.unit_ledger": [], "campaigns.ledger": [],
+    "archive.visits_csv": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state", "findings"],
+    "archive.visits_xlsx": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state",
+                            "findings"],
     "archive.index": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state", "findings",
                       "page"],
 }

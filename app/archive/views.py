@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.args import int_arg, paginate
 from app.auth.access import roles_required
+from app.downloads import xlsx_download
 from app.labels import VISIT_STATE_LABELS
 from app.models import Role, VisitState
-from app.services import campaigns, catalogue, visits
+from app.services import calendar, campaigns, catalogue, checklists, reports, visits
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 PER_PAGE = 50
@@ -34,6 +37,27 @@ def _filter() -> visits.ArchiveFilter:
         inspector_id=int_arg("inspector"), service_item_id=int_arg("item"),
         state=VisitState(state) if state in {s.value for s in VisitState} else None,
         has_findings={"1": True, "0": False}.get(found))
+
+
+@bp.route("/visits.csv")
+@roles_required(Role.LEADER)
+def visits_csv() -> Response:
+    """The archive's visits with their answers, one column per question, as CSV (streamed)."""
+    template = checklists.registry().current()
+    chunks = stream_with_context(reports.visits_export.csv_chunks(_filter(), template))
+    name = f"{_('Visits')}-{calendar.china_today().isoformat()}.csv"
+    return Response(chunks, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"})
+
+
+@bp.route("/visits.xlsx")
+@roles_required(Role.LEADER)
+def visits_xlsx() -> Response:
+    """The same as an .xlsx workbook."""
+    template = checklists.registry().current()
+    today = calendar.china_today().isoformat()
+    content = reports.visits_export.workbook(_filter(), template, _("Visits and answers, %(date)s", date=today))
+    return xlsx_download(content, f"{_('Visits')}-{today}.xlsx")
 
 
 @bp.route("/")
