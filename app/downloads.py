@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from io import BytesIO
+from tempfile import SpooledTemporaryFile
 
 from flask import send_file
 from werkzeug.wrappers import Response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: A CSV larger than this is spooled to a temporary file rather than kept in memory.
+SPOOL_BYTES = 8 * 1024 * 1024
 
 
 def xlsx_download(content: bytes, filename: str) -> Response:
     """An .xlsx attachment (the name may be Chinese: sent as RFC 5987 ``filename*``)."""
     response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=filename,
                          max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def csv_download(chunks: Iterable[str], filename: str) -> Response:
+    """A CSV attachment written from ``chunks`` into a spooled file, then sent."""
+    spool = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
+    for chunk in chunks:
+        spool.write(chunk.encode("utf-8"))
+    spool.seek(0)
+    response = send_file(spool, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

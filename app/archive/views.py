@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from app.args import int_arg, paginate
 from app.auth.access import roles_required
-from app.downloads import xlsx_download
+from app.downloads import csv_download, xlsx_download
 from app.labels import VISIT_STATE_LABELS
 from app.models import Role, VisitState
 from app.services import calendar, campaigns, catalogue, checklists, reports, visits
@@ -42,12 +42,11 @@ def _filter() -> visits.ArchiveFilter:
 @bp.route("/visits.csv")
 @roles_required(Role.LEADER)
 def visits_csv() -> Response:
-    """The archive's visits with their answers, one column per question, as CSV (streamed)."""
+    """The archive's visits with their answers, one column per question, as CSV. Written in
+    batches to a spooled file (memory stays flat; large files go to disk) within the request."""
     template = checklists.registry().current()
-    chunks = stream_with_context(reports.visits_export.csv_chunks(_filter(), template))
     name = f"{_('Visits')}-{calendar.china_today().isoformat()}.csv"
-    return Response(chunks, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "no-store"})
+    return csv_download(reports.visits_export.csv_chunks(_filter(), template), name)
 
 
 @bp.route("/visits.xlsx")
