@@ -51,6 +51,13 @@ class Sheet:
             self.sheet.column_dimensions[get_column_letter(index)].width = width
         last = get_column_letter(len(columns))
         self.sheet.freeze_panes = "A3"
+        # Printed: landscape, as wide as the page, the header repeated on every page.
+        self.sheet.page_setup.orientation = "landscape"
+        self.sheet.page_setup.paperSize = "9"  # A4
+        self.sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        self.sheet.page_setup.fitToWidth = 1
+        self.sheet.page_setup.fitToHeight = 0
+        self.sheet.print_title_rows = "2:2"
         self.sheet.auto_filter.ref = f"A2:{last}2"
         title_cell = WriteOnlyCell(self.sheet, value=heading)
         title_cell.data_type = "s"
