@@ -62,3 +62,12 @@ DRAW_PROBLEM_LABELS = {
 #: A re-visit's verdict on each point, in the order the phone offers them.
 VERDICT_CHOICES = [(Verdict.FIXED.value, _l("fixed")), (Verdict.NOT_FIXED.value, _l("not fixed")),
                    (Verdict.NOT_CHECKED.value, _l("could not check"))]
+#: The dashboard's figures (app.services.metrics.Figures), in the order shown.
+FIGURE_LABELS = [
+    ("visits", _l("Visits")), ("extra_rate", _l("Extra materials asked")),
+    ("notice_rate", _l("Written one-time notice")), ("wait_mean", _l("Mean wait (min)")),
+    ("wait_p90", _l("90th percentile wait (min)")), ("trips_mean", _l("Mean trips")),
+    ("attitude_mean", _l("Mean attitude (1–5)")), ("issues", _l("Issues")), ("closure_rate", _l("Closed")),
+    ("on_time_rate", _l("Closed on time")), ("revisit_pass_rate", _l("Re-visits passed")),
+    ("recurrence_rate", _l("Recurrences")),
+]
