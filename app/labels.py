@@ -67,7 +67,7 @@ FIGURE_LABELS = [
     ("visits", _l("Visits")), ("extra_rate", _l("Extra materials asked")),
     ("notice_rate", _l("Written one-time notice")), ("wait_mean", _l("Mean wait (min)")),
     ("wait_p90", _l("90th percentile wait (min)")), ("trips_mean", _l("Mean trips")),
-    ("attitude_mean", _l("Mean attitude (1–5)")), ("issues", _l("Issues")), ("closure_rate", _l("Closed")),
+    ("attitude_mean", _l("Mean attitude (1–5)")), ("issues", _l("Issues")), ("closure_rate", _l("Closure rate")),
     ("on_time_rate", _l("Closed on time")), ("revisit_pass_rate", _l("Re-visits passed")),
     ("recurrence_rate", _l("Recurrences")),
 ]
