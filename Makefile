@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos bench-import bench-draw
+bench: bench-pages bench-photos bench-import bench-draw bench-lists
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
@@ -65,6 +65,9 @@ bench-import: install-test
 
 bench-draw: install
 	$(BIN)/python bench/draw.py
+
+bench-lists: install
+	$(BIN)/python bench/lists.py
 
 migrate-check: install
 	$(FLASK) db check

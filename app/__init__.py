@@ -99,6 +99,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
     from app.admin.views import bp as admin_bp
+    from app.archive.views import bp as archive_bp
     from app.auth.views import bp as auth_bp
     from app.campaigns.views import bp as campaigns_bp
     from app.catalogue.views import bp as catalogue_bp
@@ -108,8 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from app.photos.views import bp as photos_bp
     from app.visits.views import bp as visits_bp
 
-    for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, campaigns_bp, visits_bp, issues_bp,
-               photos_bp):
+    for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, campaigns_bp, archive_bp, visits_bp,
+               issues_bp, photos_bp):
         app.register_blueprint(bp)
 
 

@@ -6,10 +6,12 @@ an address someone edited by hand leads to a page, never to an error from the da
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from flask import Flask, request, url_for
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.sql import Select
 from werkzeug.routing import IntegerConverter
 
@@ -42,17 +44,62 @@ def int_arg(name: str, *, lo: int = 1, hi: int = ID_MAX) -> int | None:
     return value if lo <= value <= hi else None
 
 
-def paginate(stmt: Select, per_page: int) -> Pagination:
-    """The page of ``stmt`` that ``?page=`` asks for: 1 when absent or not a page number,
-    the last page when past the end."""
+#: Lists count their rows up to this many; beyond it they say "more than" (a count of a
+#: whole table would grow with the table).
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, counted up to COUNT_CAP rows."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    #: Rows counted (at most COUNT_CAP + 1); ``capped`` when there are more than COUNT_CAP.
+    total: int
+    capped: bool
+    has_next: bool
+
+    @property
+    def pages(self) -> int:
+        """Pages known to exist (all of them unless capped)."""
+        return max(1, -(-min(self.total, COUNT_CAP) // self.per_page), self.page + self.has_next)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def _page_number() -> int:
     raw = request.args.get("page", "").strip()
-    number = 1
     if raw.isascii() and raw.isdigit():
-        number = max(1, PAGE_MAX if len(raw) > len(str(PAGE_MAX)) else min(int(raw), PAGE_MAX))
-    page = db.paginate(stmt, page=number, per_page=per_page, error_out=False)
-    if page.pages and number > page.pages:
-        page = db.paginate(stmt, page=page.pages, per_page=per_page, error_out=False)
-    return page
+        return max(1, PAGE_MAX if len(raw) > len(str(PAGE_MAX)) else min(int(raw), PAGE_MAX))
+    return 1
+
+
+def paginate(stmt: Select, per_page: int) -> Page:
+    """The page of ``stmt`` that ``?page=`` asks for: 1 when absent or not a page number, the
+    last page when past the end. Reads one page (and one row more) and counts at most
+    COUNT_CAP + 1 rows, so a page costs the same however long the list grows."""
+    number = _page_number()
+    counted = stmt.order_by(None).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    rows = list(db.session.scalars(stmt.limit(per_page + 1).offset((number - 1) * per_page)))
+    if not rows and number > 1:  # past the end: the last page (an exact count, only on this path)
+        exact = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+        number = max(1, -(-exact // per_page))
+        rows = list(db.session.scalars(stmt.limit(per_page + 1).offset((number - 1) * per_page)))
+    return Page(items=rows[:per_page], page=number, per_page=per_page, total=total,
+                capped=total > COUNT_CAP, has_next=len(rows) > per_page)
 
 
 def page_url(number: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Campaign, Role
-from app.services import accounts, calendar, campaigns, catalogue, checklists, demo
+from app.services import accounts, calendar, campaigns, catalogue, checklists, demo, scale
 from app.services.accounts import hasher_from_config
 from app.services.campaigns.sample import seed_sample
 from app.services.errors import ServiceError
@@ -126,6 +127,23 @@ def surveys_check_command(folder: Path | None) -> None:
         click.echo(f"ok  {key} version {version}: {len(template.sections)} sections, {count} questions")
 
 
+@click.command("demo-scale")
+@click.option("--visits", type=click.IntRange(1, 2_000_000), required=True, help="How many visits to add.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The generator's random seed.")
+@with_appcontext
+def demo_scale_command(visits: int, seed: int) -> None:
+    """Add a realistic county's worth of visits, findings and issues to the demo data (benchmarks)."""
+    started = time.perf_counter()
+    try:
+        made = scale.generate(visits, seed=seed)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    db.session.commit()
+    click.echo(f"Added {made.visits} visits, {made.answers} answers, {made.findings} findings, {made.issues} issues, "
+               f"{made.occurrences} occurrences, {made.photos} photo rows in {time.perf_counter() - started:.1f} s.")
+
+
 @click.group("campaigns")
 def campaigns_group() -> None:
     """Campaigns (暗访批次) and their draws."""
@@ -159,3 +177,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_guides_command)
     app.cli.add_command(surveys_group)
     app.cli.add_command(campaigns_group)
+    app.cli.add_command(demo_scale_command)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import CampaignState, Category, IssueState, RectificationType, Severity, Verdict
+from app.models import CampaignState, Category, IssueState, RectificationType, Severity, Verdict, VisitState
 
 CATEGORY_LABELS = {
     Category.MATERIALS: _l("Materials"), Category.EFFICIENCY: _l("Efficiency and waiting"),
@@ -62,6 +62,8 @@ DRAW_PROBLEM_LABELS = {
 #: A re-visit's verdict on each point, in the order the phone offers them.
 VERDICT_CHOICES = [(Verdict.FIXED.value, _l("fixed")), (Verdict.NOT_FIXED.value, _l("not fixed")),
                    (Verdict.NOT_CHECKED.value, _l("could not check"))]
+VISIT_STATE_LABELS = {VisitState.DRAFT: _l("draft"), VisitState.SUBMITTED: _l("waiting for review"),
+                      VisitState.RETURNED: _l("returned for changes"), VisitState.APPROVED: _l("approved")}
 #: The dashboard's figures (app.services.metrics.Figures), in the order shown.
 FIGURE_LABELS = [
     ("visits", _l("Visits")), ("extra_rate", _l("Extra materials asked")),

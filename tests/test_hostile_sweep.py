@@ -56,6 +56,8 @@ QUERY_ARGS: dict[str, list[str]] = {
     "visits.checklist": ["window_id", "item_id", "assignment_id"], "visits.view": [],
     "campaigns.index": [], "campaigns.new": [], "campaigns.edit": [], "campaigns.detail": [],
     "campaigns.check": [], "campaigns.disclosure": [], "campaigns.published": [],
+    "archive.index": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state", "findings",
+                      "page"],
 }
 #: The form that ends the session; and "next", which every form accepts and reduces to a local
 #: path (tests of local_path): a hostile one is ignored, and the rest of the form acts.

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Issue, IssueState, RevisitCheck, User, Visit, VisitState
+from app.services import issues
+from tests.factories import approved, submitted, user
 from tests.photo_samples import encoded
 from tests.test_visit_views import COMPLETE, body, client_for, put, submit
 
@@ -318,3 +320,37 @@ def test_units_never_learn_who_visited_or_when(seeded) -> None:
     assert any(p.startswith("/photos/evidence/") for p in seen)
     assert f"/issues/{issue_id}" in seen
     assert problems == []
+
+
+def _queries_for(app, client, url: str) -> int:
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_issue_page_reads_a_fixed_number_of_queries_however_many_occurrences(seeded) -> None:
+    with seeded.app_context():
+        issue_id = approved({"attitude_score": 1})[0].id
+        db.session.commit()
+    leader, unit = client_for(seeded, "leader"), client_for(seeded, "unit-market")
+    counts = []
+    for _round in range(2):
+        leader_count = _queries_for(seeded, leader, f"/issues/{issue_id}")
+        unit_count = _queries_for(seeded, unit, f"/issues/{issue_id}")
+        counts.append((leader_count, unit_count))
+        with seeded.app_context():  # four more occurrences, by more visits
+            for _n in range(4):
+                issues.approve(submitted({"attitude_score": 1}), user("leader"))
+            db.session.commit()
+            assert len(db.session.get(Issue, issue_id).occurrences) >= 5
+    assert counts[0] == counts[1], counts

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Hall, HallKind, Role, ServiceItem, Unit, User
@@ -82,3 +83,19 @@ def test_paged_list(seeded, admin, path, fill, kept) -> None:
         assert shown_page(admin.get(f"{path}?{kept}&page={odd}")) == (1, pages), odd
     for past in ("999", "99999999999999999999", str(2**63)):
         assert shown_page(admin.get(f"{path}?{kept}&page={past}")) == (pages, pages), past
+
+
+def test_a_list_longer_than_the_count_cap_says_more_than_and_still_pages(seeded, admin) -> None:
+    from app.args import COUNT_CAP
+    from app.models import AuditLog
+
+    with seeded.app_context():
+        db.session.execute(sa.insert(AuditLog), [{"action": "pager.cap", "actor_name": f"r{i}", "detail": str(i),
+                                                  "result": "ok", "object_type": "", "object_id": ""}
+                                                 for i in range(COUNT_CAP + 250)])
+        db.session.commit()
+    first = admin.get("/admin/audit/?action=pager.cap").get_data(as_text=True)
+    assert f"第 1 页（共 {COUNT_CAP} 条以上）" in first and ">下一页<" in first
+    last = admin.get("/admin/audit/?action=pager.cap&page=99999").get_data(as_text=True)
+    assert ">下一页<" not in last and "上一页" in last  # past the end: the last page, found by an exact count
+    assert re.search(r"第 (\d+) 页", last).group(1) == str(-(-(COUNT_CAP + 250) // 100))

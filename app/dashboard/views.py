@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.args import int_arg
+from app.args import int_arg, paginate
 from app.auth.access import roles_required
 from app.dashboard import charts, filters
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
@@ -86,20 +86,18 @@ def cancel_assignment(assignment_id: int) -> Response:
 def visit_list() -> str:
     """Submitted visits waiting for a leader, with their position marks."""
     campaign_id = int_arg("campaign")
-    queue = visits.for_review(campaign_id=campaign_id)
-    return render_template("dashboard/visits.html", visits=queue, campaign_id=campaign_id,
+    page = paginate(visits.for_review_query(campaign_id), per_page=50)
+    return render_template("dashboard/visits.html", visits=page.items, page=page, campaign_id=campaign_id,
                            campaigns=campaigns.visible_to(current_user),
-                           marks={v.id: visits.position_marks(v) for v in queue})
+                           marks={v.id: visits.position_marks(v) for v in page.items})
 
 
 @bp.route("/visits/<int:visit_id>")
 @leader_only
 def visit_detail(visit_id: int) -> tuple[str, int]:
-    """Review a visit: timings, position marks, photos, materials, answers and proposed findings."""
-    visit = db.get_or_404(Visit, visit_id)
-    if visit.state is VisitState.DRAFT:
-        abort(404)
-    return _review_page(visit)
+    """A visit's full record (any state; the review steps only while it waits for review): timings,
+    position marks, photos, materials, answers, findings and the issues they fed."""
+    return _review_page(db.get_or_404(Visit, visit_id))
 
 
 def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
@@ -109,7 +107,8 @@ def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
     manual = _manual_form()
     return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
                            shown={q.key for q in checklists.visible(template, answers)},
-                           marks=visits.position_marks(visit), back=url_for("dashboard.visit_list"),
+                           marks=visits.position_marks(visit),
+                           back=url_for("dashboard.visit_list" if visit.state is VisitState.SUBMITTED else "archive.index"),
                            findings=checklists.of_visit(visit), manual_form=manual,
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 

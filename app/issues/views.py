@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.args import int_arg
+from app.args import int_arg, paginate
 from app.auth.access import deny, roles_required
 from app.extensions import db
 from app.formtools import attach_error, choices
@@ -19,6 +19,8 @@ from app.services import campaigns, catalogue, issues, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
+#: Issues per page of a list.
+PER_PAGE = 50
 unit_only = roles_required(Role.UNIT)
 leader_only = roles_required(Role.LEADER)
 
@@ -28,7 +30,8 @@ leader_only = roles_required(Role.LEADER)
 def index() -> str:
     """A unit's home: its issues, what to answer, and deadlines."""
     today = issues.china_today()
-    return render_template("issues/index.html", unit=current_user.unit, issues=issues.for_unit(current_user.unit_id),
+    page = paginate(issues.for_unit_query(current_user.unit_id), per_page=PER_PAGE)
+    return render_template("issues/index.html", unit=current_user.unit, issues=page.items, page=page,
                            todo=issues.unit_todo(current_user.unit_id, today), today=today)
 
 
@@ -48,14 +51,17 @@ def listing() -> str:
         state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"),
         campaign_id=int_arg("campaign"))
     today = issues.china_today()
-    return render_template("issues/list.html", issues=issues.search(spec, today), spec=spec, today=today,
+    page = paginate(issues.search_query(spec, today), per_page=PER_PAGE)
+    return render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,
                            units=catalogue.active_units(), halls=catalogue.active_halls(),
                            campaigns=campaigns.visible_to(current_user))
 
 
 def _load(issue_id: int) -> Issue:
     """The issue, if this user may see it (404 otherwise: another unit's issue does not exist)."""
-    issue = db.get_or_404(Issue, issue_id)
+    issue = issues.with_history(issue_id)
+    if issue is None:
+        abort(404)
     if current_user.role is Role.LEADER or issues.is_responsible(issue, current_user):
         return issue
     deny(404)

@@ -127,7 +127,8 @@ class Visit(Base):
     wait_min: Mapped[Optional[int]]
     trips: Mapped[Optional[int]]
     attitude: Mapped[Optional[int]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the visit began on the phone: the archive sorts and filters by it (indexed).
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     inspector: Mapped[User] = relationship()

@@ -6,7 +6,7 @@ minutes, as Visit.wait_minutes), trips and attitude from the answers trips_requi
 attitude_score when they hold whole numbers. Drafts and returned visits get theirs at submit.
 
 Revision ID: 8ecc506eed34
-Revises: 290248b00b67
+Revises: 1bcea713bead
 Create Date: 2026-11-28 13:29:11.018288
 
 """
@@ -27,7 +27,7 @@ FIGURE_KEYS = {"trips_required": "trips", "attitude_score": "attitude"}
 
 # revision identifiers, used by Alembic.
 revision = '8ecc506eed34'
-down_revision = '290248b00b67'
+down_revision = '1bcea713bead'
 branch_labels = None
 depends_on = None
 

@@ -29,12 +29,14 @@ from app.services.issues.lifecycle import (
 from app.services.issues.queries import (
     IssueFilter,
     Todo,
-    due_soon,
     for_unit,
+    for_unit_query,
     leader_todo,
     search,
+    search_query,
     unit_todo,
     visible_evidence,
+    with_history,
 )
 from app.services.issues.review import (
     GUIDE_CATEGORIES,
@@ -63,7 +65,8 @@ __all__ = [
     # Re-visits that verify
     "companions", "draw_inspector", "finders", "judge", "send_revisit",
     # Queries
-    "IssueFilter", "Todo", "due_soon", "for_unit", "leader_todo", "search", "unit_todo", "visible_evidence",
+    "IssueFilter", "Todo", "for_unit", "for_unit_query", "leader_todo", "search", "search_query", "unit_todo",
+    "visible_evidence", "with_history",
     # What a unit sees
     "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "UnitIssue", "unit_view",
 ]

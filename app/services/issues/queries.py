@@ -15,6 +15,7 @@ from app.models import (
     Evidence,
     Finding,
     Issue,
+    IssueEvent,
     IssueState,
     Occurrence,
     Role,
@@ -47,8 +48,8 @@ def _loaded() -> sa.Select:
                                     selectinload(Issue.lead_unit), selectinload(Issue.supporting_units))
 
 
-def search(spec: IssueFilter, today: date) -> list[Issue]:
-    """Issues for leaders, filtered and sorted."""
+def search_query(spec: IssueFilter, today: date) -> sa.Select:
+    """Issues for leaders, filtered and sorted, as a query (lists page it in SQL)."""
     stmt = _loaded()
     if spec.unit_id:
         stmt = stmt.where(sa.or_(Issue.lead_unit_id == spec.unit_id,
@@ -64,20 +65,54 @@ def search(spec: IssueFilter, today: date) -> list[Issue]:
         stmt = stmt.where(Issue.occurrences.any(Occurrence.finding.has(Finding.visit.has(
             Visit.assignment.has(Assignment.campaign_id == spec.campaign_id)))))
     order = {"deadline": (Issue.deadline, Issue.id), "newest": (Issue.id.desc(),),
-             "severity": (sa.case({s.value: -s.rank for s in Severity}, value=Issue.severity), Issue.deadline)}
-    return list(db.session.scalars(stmt.order_by(*order.get(spec.sort, order["deadline"]))))
+             "severity": (sa.case({s.value: -s.rank for s in Severity}, value=Issue.severity), Issue.deadline,
+                          Issue.id)}
+    return stmt.order_by(*order.get(spec.sort, order["deadline"]))
+
+
+def search(spec: IssueFilter, today: date) -> list[Issue]:
+    """Every issue ``search_query`` finds (for services and tests; pages use the query)."""
+    return list(db.session.scalars(search_query(spec, today)))
+
+
+def with_history(issue_id: int) -> Issue | None:
+    """The issue with everything its page shows loaded in a fixed number of queries (its
+    occurrences' findings, visits, inspectors and photos; its events' actors and evidence)."""
+    return db.session.scalar(sa.select(Issue).where(Issue.id == issue_id).options(
+        selectinload(Issue.hall), selectinload(Issue.window), selectinload(Issue.lead_unit),
+        selectinload(Issue.supporting_units),
+        selectinload(Issue.occurrences).selectinload(Occurrence.finding).selectinload(Finding.visit)
+        .options(selectinload(Visit.inspector), selectinload(Visit.photos)),
+        selectinload(Issue.events).options(selectinload(IssueEvent.actor).selectinload(User.unit),
+                                           selectinload(IssueEvent.evidence))))
+
+
+def _of_unit(unit_id: int) -> sa.ColumnElement[bool]:
+    return sa.or_(Issue.lead_unit_id == unit_id, Issue.supporting_units.any(Unit.id == unit_id))
+
+
+def for_unit_query(unit_id: int) -> sa.Select:
+    """A unit's issues (lead or supporting), open ones first, by deadline."""
+    return _loaded().where(_of_unit(unit_id)).order_by(Issue.state == IssueState.CLOSED, Issue.deadline, Issue.id)
 
 
 def for_unit(unit_id: int) -> list[Issue]:
-    """A unit's issues (lead or supporting), open ones first, by deadline."""
-    stmt = _loaded().where(sa.or_(Issue.lead_unit_id == unit_id, Issue.supporting_units.any(Unit.id == unit_id)))
-    return list(db.session.scalars(stmt.order_by(Issue.state == IssueState.CLOSED, Issue.deadline)))
+    return list(db.session.scalars(for_unit_query(unit_id)))
 
 
-def due_soon(issues: list[Issue], today: date, working_days: int = 3) -> list[Issue]:
-    """Open issues overdue or due within ``working_days`` working days."""
+#: The most deadlines a to-do list shows.
+DUE_SHOWN = 20
+
+
+def _due(where: sa.ColumnElement[bool], today: date, working_days: int = 3) -> tuple[Issue, ...]:
+    """Open issues overdue or due within ``working_days`` working days, earliest first."""
     limit = calendar.add_working_days(today, working_days)
-    return [i for i in issues if i.is_open and i.deadline <= limit]
+    return tuple(db.session.scalars(_loaded().where(where, Issue.state != IssueState.CLOSED, Issue.deadline <= limit)
+                                    .order_by(Issue.deadline, Issue.id).limit(DUE_SHOWN)))
+
+
+def _count(*where: sa.ColumnElement[bool]) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Issue).where(*where)) or 0
 
 
 @dataclass(frozen=True)
@@ -90,22 +125,21 @@ class Todo:
 
 
 def leader_todo(today: date) -> Todo:
-    """What waits for the leaders."""
-    open_issues = search(IssueFilter(), today)
+    """What waits for the leaders (counted in SQL)."""
     return Todo(
         visits_to_review=db.session.scalar(sa.select(sa.func.count()).select_from(Visit)
                                            .where(Visit.state == VisitState.SUBMITTED)) or 0,
-        reports_to_verify=sum(1 for i in open_issues if i.state in (IssueState.REPORTED, IssueState.UNDER_REVIEW)),
-        extensions_to_decide=sum(1 for i in open_issues if i.extension_days_requested),
-        due=tuple(due_soon(open_issues, today)),
+        reports_to_verify=_count(Issue.state.in_((IssueState.REPORTED, IssueState.UNDER_REVIEW))),
+        extensions_to_decide=_count(Issue.state != IssueState.CLOSED, Issue.extension_days_requested.is_not(None)),
+        due=_due(sa.true(), today),
     )
 
 
 def unit_todo(unit_id: int, today: date) -> Todo:
     """What waits for a unit: issues to answer and deadlines."""
-    mine = for_unit(unit_id)
     waiting = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
-    return Todo(issues_to_answer=sum(1 for i in mine if i.state in waiting), due=tuple(due_soon(mine, today)))
+    mine = _of_unit(unit_id)
+    return Todo(issues_to_answer=_count(mine, Issue.state.in_(waiting)), due=_due(mine, today))
 
 
 def visible_evidence(evidence_uuid: str, viewer: User) -> Evidence | None:

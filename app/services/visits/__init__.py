@@ -9,6 +9,7 @@
 Callers use the package (``visits.submit(...)``), not its modules.
 """
 
+from app.services.visits.archive import ArchiveFilter, archive_query, finding_counts
 from app.services.visits.assignments import (
     AssignmentData,
     assign,
@@ -57,7 +58,7 @@ from app.services.visits.photos import (
     visible_photo,
     visit_photos,
 )
-from app.services.visits.queries import drafts, for_review, open_assignments, submitted
+from app.services.visits.queries import drafts, for_review, for_review_query, open_assignments, submitted
 from app.services.visits.verdicts import checks_for as revisit_checks
 from app.services.visits.verdicts import of_visit as verdicts_of
 
@@ -71,8 +72,10 @@ __all__ = [
     "own_assignment", "template_for",
     # A re-visit's points and verdicts
     "revisit_checks", "verdicts_of",
+    # The leaders' archive
+    "ArchiveFilter", "archive_query", "finding_counts",
     # Lists
-    "drafts", "for_review", "open_assignments", "submitted",
+    "drafts", "for_review", "for_review_query", "open_assignments", "submitted",
     # Assignments by hand
     "AssignmentData", "assign", "cancel_assignment", "inspector_choices", "recent_assignments",
     "window_choices",

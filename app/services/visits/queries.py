@@ -41,13 +41,15 @@ def open_assignments(inspector: User) -> list[Assignment]:
         .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)))
 
 
-def for_review(limit: int = 100, campaign_id: int | None = None) -> list[Visit]:
+def for_review_query(campaign_id: int | None = None) -> sa.Select:
     """Submitted visits for the leaders (of one campaign, if given), oldest first."""
     stmt = sa.select(Visit).where(Visit.state == VisitState.SUBMITTED)
     if campaign_id:
         stmt = stmt.where(Visit.assignment.has(Assignment.campaign_id == campaign_id))
-    return list(db.session.scalars(
-        stmt
-        .options(selectinload(Visit.window).selectinload(Window.hall), selectinload(Visit.inspector),
-                 selectinload(Visit.service_item))
-        .order_by(Visit.submitted_at).limit(limit)))
+    return (stmt.options(selectinload(Visit.window).selectinload(Window.hall), selectinload(Visit.inspector),
+                         selectinload(Visit.service_item))
+            .order_by(Visit.submitted_at, Visit.id))
+
+
+def for_review(campaign_id: int | None = None) -> list[Visit]:
+    return list(db.session.scalars(for_review_query(campaign_id)))

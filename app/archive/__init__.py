@@ -1,0 +1,1 @@
+"""The leaders' archive of visits."""
