@@ -64,3 +64,12 @@ VERDICT_CHOICES = [(Verdict.FIXED.value, _l("fixed")), (Verdict.NOT_FIXED.value,
                    (Verdict.NOT_CHECKED.value, _l("could not check"))]
 VISIT_STATE_LABELS = {VisitState.DRAFT: _l("draft"), VisitState.SUBMITTED: _l("waiting for review"),
                       VisitState.RETURNED: _l("returned for changes"), VisitState.APPROVED: _l("approved")}
+#: The dashboard's figures (app.services.metrics.Figures), in the order shown.
+FIGURE_LABELS = [
+    ("visits", _l("Visits")), ("extra_rate", _l("Extra materials asked")),
+    ("notice_rate", _l("Written one-time notice")), ("wait_mean", _l("Mean wait (min)")),
+    ("wait_p90", _l("90th percentile wait (min)")), ("trips_mean", _l("Mean trips")),
+    ("attitude_mean", _l("Mean attitude (1–5)")), ("issues", _l("Issues")), ("closure_rate", _l("Closure rate")),
+    ("on_time_rate", _l("Closed on time")), ("revisit_pass_rate", _l("Re-visits passed")),
+    ("recurrence_rate", _l("Recurrences")),
+]

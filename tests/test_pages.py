@@ -35,8 +35,8 @@ def test_leader_home_shows_halls(seeded, auth, client) -> None:
     login(auth, "leader")
     html = client.get("/dashboard/").get_data(as_text=True)
     assert "工作台" in html
-    assert "安远县产城新区云服务大厅" in html
-    assert "企业开办“一窗通”" in html
+    assert "安远县产城新区云服务大厅" in html  # in the halls' table beside their chart
+    assert "红黑榜" in html and "指标口径" in html
 
 
 def test_inspector_home(seeded, auth, client) -> None:

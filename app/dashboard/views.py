@@ -10,12 +10,13 @@ from werkzeug.wrappers import Response
 
 from app.args import int_arg, paginate
 from app.auth.access import roles_required
+from app.dashboard import charts, filters
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
-from app.extensions import db
+from app.extensions import db, talisman
 from app.formtools import choices, form_status, save_form
-from app.labels import CATEGORY_LABELS, SEVERITY_LABELS
+from app.labels import CATEGORY_LABELS, FIGURE_LABELS, SEVERITY_LABELS, STATE_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
-from app.services import campaigns, catalogue, checklists, issues, visits
+from app.services import campaigns, catalogue, checklists, issues, metrics, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -25,11 +26,27 @@ leader_only = roles_required(Role.LEADER)
 @bp.route("/")
 @leader_only
 def index() -> str:
-    """The leader's home: what waits for review, and the halls under watch."""
+    """The leader's home: what waits for them, then the figures of the filter in the address."""
+    today = issues.china_today()
+    options = filters.choices(campaigns.visible_to(current_user))
+    wanted = filters.read(today, options)
     return render_template(
-        "dashboard/index.html", counts=catalogue.counts(), halls=catalogue.active_halls(),
-        todo=issues.leader_todo(issues.china_today()), today=issues.china_today(),
-    )
+        "dashboard/index.html", todo=issues.leader_todo(today), today=today, options=options,
+        board=metrics.dashboard(wanted, today), weeks=metrics.weeks(wanted), waits=metrics.waits(wanted),
+        halls=metrics.halls(wanted), chart_args=filters.args(wanted), categories=CATEGORY_LABELS,
+        severities=SEVERITY_LABELS, states=STATE_LABELS, figure_labels=FIGURE_LABELS)
+
+
+@bp.route("/charts/<name>.svg")
+@talisman(content_security_policy=charts.CHART_CSP)
+@leader_only
+def chart(name: str) -> Response:
+    """One of the dashboard's charts for the filter in the address, as an SVG image."""
+    draw = charts.CHARTS.get(name)
+    if draw is None:
+        abort(404)
+    wanted = filters.read(issues.china_today(), filters.choices(campaigns.visible_to(current_user)))
+    return Response(draw(wanted), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
 
 @bp.route("/assignments", methods=["GET", "POST"])

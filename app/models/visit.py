@@ -122,6 +122,11 @@ class Visit(Base):
     #: Geodesic distance to the hall's position, when both are known.
     distance_m: Mapped[Optional[float]]
     return_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # Figures kept at submit for the dashboard's aggregates (None when not recorded): the
+    # wait in minutes (wait_minutes), trips the matter took, and the attitude score (1–5).
+    wait_min: Mapped[Optional[int]]
+    trips: Mapped[Optional[int]]
+    attitude: Mapped[Optional[int]]
     #: When the visit began on the phone: the archive sorts and filters by it (indexed).
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

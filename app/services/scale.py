@@ -41,6 +41,7 @@ from app.models import (
 )
 from app.services import checklists
 from app.services.errors import ServiceError
+from app.services.visits import figures
 
 BATCH = 20_000
 #: Inspectors the generator adds (scale-inspector-NN), beside the demo ones.
@@ -129,16 +130,23 @@ def _visit(rng: random.Random, rows: _Rows, window: Window, inspector_id: int, v
              else VisitState.SUBMITTED if roll < 0.08 else VisitState.APPROVED)
     bad = rng.random() < 0.3
     items = window.service_items
+    item_id = rng.choice(items).id if items else None
+    answered = {key: value for key, value in _answers(rng, bad).items() if key in keys}
+    # The figures a submit keeps on the visit (drafts have none yet).
+    kept = state is not VisitState.DRAFT
     rows.visits.append({
         "id": visit_id, "uuid": _uuid(rng), "inspector_id": inspector_id, "window_id": window.id,
-        "service_item_id": rng.choice(items).id if items else None, "survey_version_id": version_id,
+        "service_item_id": item_id, "survey_version_id": version_id,
         "state": state, "arrived_at": arrived, "ticket_at": ticket, "called_at": called,
         "served_at": called + timedelta(minutes=1), "finished_at": finished,
         "submitted_at": None if state is VisitState.DRAFT else finished + timedelta(hours=2),
         "latitude": window.hall.latitude, "longitude": window.hall.longitude, "accuracy_m": 15.0,
-        "distance_m": rng.uniform(0, 80), "position_at": arrived, "created_at": arrived, "updated_at": finished})
+        "distance_m": rng.uniform(0, 80), "position_at": arrived, "created_at": arrived, "updated_at": finished,
+        "wait_min": round((called - ticket).total_seconds() / 60) if kept else None,
+        "trips": figures.whole_number(answered.get(figures.TRIPS_KEY)) if kept else None,
+        "attitude": figures.whole_number(answered.get(figures.ATTITUDE_KEY)) if kept else None})
     first = rows.next(VisitAnswer, rows.answers)
-    answers = [(key, value) for key, value in _answers(rng, bad).items() if key in keys]
+    answers = list(answered.items())
     rows.answers.extend([{"id": first + n, "visit_id": visit_id, "question_key": key, "value": value}
                          for n, (key, value) in enumerate(answers)])
     if bad and rng.random() < 0.5:

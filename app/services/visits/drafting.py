@@ -35,7 +35,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services import audit, calendar, checklists, geo
 from app.services.errors import Conflict, NotFound, ServiceError
-from app.services.visits import verdicts
+from app.services.visits import figures, verdicts
 from app.services.visits.payload import VisitPayload
 
 T = TypeVar("T")
@@ -282,6 +282,7 @@ def _submit(inspector: User, payload: VisitPayload, now: datetime) -> tuple[Visi
     if problems:
         raise SubmitInvalid(problems)
     visit.submit(now, payload.digest(cleaned))
+    figures.record(visit, cleaned)
     checklists.propose(visit)
     if visit.assignment is not None and visit.assignment.state is AssignmentState.OPEN:
         visit.assignment.state = AssignmentState.DONE
