@@ -113,7 +113,8 @@ class Visit(Base):
     finished_at: Mapped[Optional[datetime]]
     #: SHA-256 of the submitted content: the same submit again is accepted, another is refused.
     payload_sha256: Mapped[Optional[str]] = mapped_column(sa.String(64))
-    submitted_at: Mapped[Optional[datetime]]
+    #: The dashboard counts visits by the day they were submitted (indexed).
+    submitted_at: Mapped[Optional[datetime]] = mapped_column(index=True)
     # Where the phone was (browser geolocation, WGS-84), asked for on a tap.
     latitude: Mapped[Optional[float]]
     longitude: Mapped[Optional[float]]
