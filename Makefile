@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard
+bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard bench-ledger
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
@@ -68,6 +68,9 @@ bench-draw: install
 
 bench-lists: install
 	$(BIN)/python bench/lists.py
+
+bench-ledger: install
+	$(BIN)/python bench/ledger.py
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py $(VISITS)

@@ -24,7 +24,7 @@ from app.services.reports import xlsx
 from app.services.visits import ArchiveFilter, archive_query
 
 BATCH = 500
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = xlsx.FORMULA_START
 
 
 def _questions(template: checklists.Template) -> list[tuple[checklists.Question, list[str]]]:

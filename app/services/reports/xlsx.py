@@ -17,6 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 DATE_FORMAT = "yyyy-mm-dd"
+#: Text starting with these is a formula (or a trick) to a spreadsheet: always written as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: Times in exports are China's.
 CHINA = ZoneInfo("Asia/Shanghai")
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -69,10 +71,16 @@ class Sheet:
 
     def append(self, values: Iterable[Any], *, wrap: Sequence[bool] = (), fills: dict[int, PatternFill] | None = None
                ) -> None:
+        """A row: plain values where no style is needed (the fast path), cells where one is, and
+        always a text cell for text a spreadsheet would read as a formula."""
         row = []
         for index, value in enumerate(values):
-            row.append(cell(self.sheet, value, wrap=index < len(wrap) and wrap[index],
-                            fill=(fills or {}).get(index)))
+            wrapped = index < len(wrap) and wrap[index]
+            fill = (fills or {}).get(index)
+            if wrapped or fill is not None or (isinstance(value, str) and value.startswith(FORMULA_START)):
+                row.append(cell(self.sheet, value, wrap=wrapped, fill=fill))
+            else:
+                row.append(value.date() if isinstance(value, datetime) else value)
         self.sheet.append(row)
         self.rows += 1
 
