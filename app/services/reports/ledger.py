@@ -12,16 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from openpyxl.styles import PatternFill
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.labels import CATEGORY_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
-from app.models import Issue, IssueEvent, IssueState, Occurrence
+from app.models import Hall, Issue, IssueEvent, IssueState, Occurrence, Unit, Window
+from app.models.issue import issue_supporting_units
 from app.services.reports import xlsx
 
 #: How each state is coloured in the ledger.
 STATE_FILLS = {
-    IssueState.CLOSED: PatternFill("solid", fgColor="D8F0DD"),
     IssueState.REOPENED: PatternFill("solid", fgColor="FAD7D4"),
     IssueState.ASSIGNED: PatternFill("solid", fgColor="FFF1D6"),
     IssueState.IN_PROGRESS: PatternFill("solid", fgColor="FFF1D6"),
@@ -29,6 +28,8 @@ STATE_FILLS = {
     IssueState.UNDER_REVIEW: PatternFill("solid", fgColor="DCEBFA"),
 }
 OVERDUE_FILL = PatternFill("solid", fgColor="F6B8B1")
+#: Text longer than this (characters; the long columns are about twice as wide) wraps.
+WRAP_AFTER = 18
 #: Issues read from the database per round trip while writing.
 BATCH = 1000
 REVISIT_KINDS = ("closed_by_revisit", "revisit_failed", "revisit_inconclusive")
@@ -62,29 +63,53 @@ def _latest(kind_filter: sa.ColumnElement[bool], column: Any) -> sa.ScalarSelect
             .order_by(IssueEvent.id.desc()).limit(1).scalar_subquery())
 
 
+def _supporting(ids: sa.Subquery) -> dict[int, list[str]]:
+    """Supporting units' names per issue of the ledger, in one query."""
+    names: dict[int, list[str]] = {}
+    link = issue_supporting_units
+    for issue_id, name in db.session.execute(
+            sa.select(link.c.issue_id, Unit.name).join(Unit, Unit.id == link.c.unit_id)
+            .join(Issue, Issue.id == link.c.issue_id)
+            .where(link.c.issue_id.in_(sa.select(ids.c.id)), link.c.unit_id != Issue.lead_unit_id)
+            .order_by(link.c.issue_id, Unit.name)):
+        names.setdefault(issue_id, []).append(name)
+    return names
+
+
 def rows(query: sa.Select, today: date) -> Iterator[LedgerRow]:
-    """The ledger's rows for the issues ``query`` selects, in its order, read in batches."""
+    """The ledger's rows for the issues ``query`` selects, in its order: plain columns and
+    aggregates read in one streamed query (no objects), supporting units in one more."""
     measures = _latest(IssueEvent.kind.in_(("reported", "explained")), IssueEvent.note)
     revisit = _latest(IssueEvent.kind.in_(REVISIT_KINDS), IssueEvent.kind)
-    count = (sa.select(sa.func.count()).where(Occurrence.issue_id == Issue.id).scalar_subquery())
-    first_seen = (sa.select(sa.func.min(Occurrence.observed_on)).where(Occurrence.issue_id == Issue.id)
-                  .scalar_subquery())
-    stmt = (query.add_columns(measures, revisit, count, first_seen)
-            .options(selectinload(Issue.supporting_units)).execution_options(yield_per=BATCH))
+    count = sa.select(sa.func.count()).where(Occurrence.issue_id == Issue.id).scalar_subquery()
+    first_seen = sa.select(sa.func.min(Occurrence.observed_on)).where(Occurrence.issue_id == Issue.id).scalar_subquery()
+    lead = sa.select(Unit.name).where(Unit.id == Issue.lead_unit_id).scalar_subquery()
+    hall = sa.select(Hall.name).where(Hall.id == Issue.hall_id).scalar_subquery()
+    window = sa.select(Window.number + " " + Window.name).where(Window.id == Issue.window_id).scalar_subquery()
+    stmt = query.with_only_columns(
+        Issue.id, Issue.title, Issue.category, Issue.severity, Issue.state, Issue.rectification_type,
+        Issue.deadline, Issue.closed_on, Issue.opened_on, Issue.escalation_level, hall, window, lead,
+        measures, revisit, count, first_seen, maintain_column_froms=True).execution_options(yield_per=BATCH)
+    supporting = _supporting(query.with_only_columns(Issue.id).order_by(None).subquery())
     revisit_labels = {"closed_by_revisit": _("fixed, closed out"), "revisit_failed": _("not fixed"),
                       "revisit_inconclusive": _("could not check")}
     escalations = {1: _("supervision (督办)"), 2: _("admonition talk (约谈)"), 3: _("circular (通报)")}
-    for number, (issue, note, last_revisit, occurrences, seen) in enumerate(db.session.execute(stmt), start=1):
-        place = issue.hall.name + (f" · {issue.window.number} {issue.window.name}" if issue.window else "")
+    # Translated once per export, not once per row.
+    categories = {k: str(v) for k, v in CATEGORY_LABELS.items()}
+    severities = {k: str(v) for k, v in SEVERITY_LABELS.items()}
+    types = {k: str(v) for k, v in TYPE_LABELS.items()}
+    for number, row in enumerate(db.session.execute(stmt), start=1):
+        (issue_id, title, category, severity, state, kind, deadline, closed_on, opened_on, escalation, hall_name,
+         window_name, lead_name, note, last_revisit, occurrences, seen) = row
         yield LedgerRow(
-            number=number, issue_id=issue.id, found_on=seen or issue.opened_on, place=place,
-            category=str(CATEGORY_LABELS[issue.category]), description=issue.title,
-            severity=str(SEVERITY_LABELS[issue.severity]), lead_unit=issue.lead_unit.name,
-            supporting_units="、".join(u.name for u in issue.supporting_units if u.id != issue.lead_unit_id),
-            measures=note or "", rectification_type=str(TYPE_LABELS[issue.rectification_type]),
-            deadline=issue.deadline, state=issue.state, overdue=issue.overdue(today), closed_on=issue.closed_on,
+            number=number, issue_id=issue_id, found_on=seen or opened_on,
+            place=hall_name + (f" · {window_name}" if window_name else ""), category=categories[category],
+            description=title, severity=severities[severity], lead_unit=lead_name,
+            supporting_units="、".join(supporting.get(issue_id, ())), measures=note or "",
+            rectification_type=types[kind], deadline=deadline, state=state,
+            overdue=state is not IssueState.CLOSED and today > deadline, closed_on=closed_on,
             revisit=revisit_labels.get(last_revisit or "", ""), occurrences=occurrences or 0,
-            escalation=escalations.get(issue.escalation_level, ""))
+            escalation=escalations.get(escalation, ""))
 
 
 def columns() -> list[tuple[str, int]]:
@@ -99,12 +124,17 @@ def workbook(query: sa.Select, today: date, heading: str) -> bytes:
     """The ledger of ``query``'s issues as .xlsx bytes (write-only: memory does not grow with rows)."""
     book = xlsx.new_book()
     sheet = xlsx.Sheet(book, _("Ledger"), heading, columns())
-    wrap = (False, False, False, True, False, True, False, True, True, True)
+    states = {k: str(v) for k, v in STATE_LABELS.items()}
+    overdue = f"（{_('overdue')}）"
     for row in rows(query, today):
-        state = str(STATE_LABELS[row.state]) + (f"（{_('overdue')}）" if row.overdue else "")
+        state = states[row.state] + (overdue if row.overdue else "")
+        # Only what needs it is styled (styles cost per cell): long texts wrap, open issues are
+        # coloured by state (red when overdue); a closed issue's row stays plain.
+        wrap = (False,) * 5 + (len(row.description) > WRAP_AFTER,) + (False,) * 3 + (len(row.measures) > WRAP_AFTER,)
+        fill = OVERDUE_FILL if row.overdue else None if row.state is IssueState.CLOSED else STATE_FILLS[row.state]
         sheet.append([row.number, f"#{row.issue_id}", row.found_on, row.place, row.category, row.description,
                       row.severity, row.lead_unit, row.supporting_units, row.measures, row.rectification_type,
                       row.deadline, state, row.closed_on, row.revisit, row.occurrences, row.escalation],
-                     wrap=wrap, fills={12: OVERDUE_FILL if row.overdue else STATE_FILLS[row.state]})
+                     wrap=wrap, fills={12: fill} if fill else None)
     sheet.finish()
     return xlsx.to_bytes(book)
