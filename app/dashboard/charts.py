@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from xml.etree import ElementTree
 
 import pygal
 from flask_babel import gettext as _
+from pygal.etree import etree
 from pygal.style import Style
 
 from app.labels import CATEGORY_LABELS
@@ -46,7 +46,7 @@ def _svg(chart: pygal.graph.graph.Graph) -> str:
     for defs in tree.iter("defs"):
         for script in list(defs.iter("script")):
             defs.remove(script)
-    return ElementTree.tostring(tree, encoding="unicode")
+    return etree.tostring(tree, encoding="unicode")  # pygal's tree: lxml's or the standard library's
 
 
 def trend(f: metrics.Filter) -> str:
