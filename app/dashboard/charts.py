@@ -13,10 +13,15 @@ from xml.etree import ElementTree
 
 import pygal
 from flask_babel import gettext as _
+from pygal.etree import etree as pygal_etree
 from pygal.style import Style
 
 from app.labels import CATEGORY_LABELS
 from app.services import metrics
+
+# pygal switches to lxml when it is importable (python-docx brings it), and its lxml path fails
+# on the charts' comments; the charts are built and post-processed with the standard library.
+pygal_etree.to_etree()
 
 #: The CSP of a chart response: its own style, nothing else.
 CHART_CSP = {"default-src": "'none'", "style-src": "'unsafe-inline'"}
