@@ -22,6 +22,3 @@ class OfficeSettings(Base):
     signatory: Mapped[str] = mapped_column(sa.String(100), default="")
     #: 主送机关 of a 通报.
     addressee: Mapped[str] = mapped_column(sa.String(200), default="")
-    #: The year of the last number issued, and how many were issued that year.
-    number_year: Mapped[int] = mapped_column(default=0)
-    number_last: Mapped[int] = mapped_column(default=0)

@@ -25,8 +25,6 @@ def upgrade():
     sa.Column('number_prefix', sa.String(length=30), nullable=False),
     sa.Column('signatory', sa.String(length=100), nullable=False),
     sa.Column('addressee', sa.String(length=200), nullable=False),
-    sa.Column('number_year', sa.Integer(), nullable=False),
-    sa.Column('number_last', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_office_settings'))
     )
     # ### end Alembic commands ###
