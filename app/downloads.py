@@ -10,16 +10,22 @@ from flask import send_file
 from werkzeug.wrappers import Response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: A CSV larger than this is spooled to a temporary file rather than kept in memory.
 SPOOL_BYTES = 8 * 1024 * 1024
 
 
-def xlsx_download(content: bytes, filename: str) -> Response:
+def xlsx_download(content: bytes, filename: str, mimetype: str = XLSX) -> Response:
     """An .xlsx attachment (the name may be Chinese: sent as RFC 5987 ``filename*``)."""
-    response = send_file(BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=filename,
+    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=filename,
                          max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def docx_download(content: bytes, filename: str) -> Response:
+    """A .docx attachment, sent like an .xlsx one."""
+    return xlsx_download(content, filename, DOCX)
 
 
 def csv_download(chunks: Iterable[str], filename: str) -> Response:

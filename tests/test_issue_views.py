@@ -215,7 +215,8 @@ POLICY = {
     "issues.extension": {"unit-own"}, "issues.begin_review": {"leader"}, "issues.send_back": {"leader"},
     "issues.close": {"leader"}, "issues.revisit": {"leader"}, "issues.escalate": {"leader"},
     "issues.decide_extension": {"leader"}, "issues.settings": {"leader"},
-    "issues.ledger": {"leader"}, "issues.unit_ledger": {"unit"},
+    "issues.ledger": {"leader"}, "issues.unit_ledger": {"unit"}, "issues.unit_notice": {"unit"},
+    "issues.notice": {"leader"},
     "dashboard.visit_list": {"leader"}, "dashboard.visit_detail": {"leader"}, "dashboard.approve_visit": {"leader"},
     "dashboard.return_visit": {"leader"}, "dashboard.finding_action": {"leader"}, "dashboard.add_finding": {"leader"},
     "photos.evidence": {"leader", "admin", "unit-own"}, "photos.evidence_thumb": {"leader", "admin", "unit-own"},
@@ -235,14 +236,15 @@ def test_authorization_matrix(seeded, loop) -> None:
     unit = client_for(seeded, "unit-market")
     with seeded.app_context():
         issue = db.session.scalar(sa.select(Issue).where(Issue.title == "服务态度差"))
-        issue_id = issue.id
+        issue_id, unit_id = issue.id, issue.lead_unit_id
     unit.post(f"/issues/{issue_id}/report", content_type="multipart/form-data", data={
         "measures": "措施", "evidence": (io.BytesIO(encoded("JPEG")), "e.jpg")})
     with seeded.app_context():
         evidence_uuid = db.session.get(Issue, issue_id).events[-1].evidence[0].uuid
         finding_id = visit_findings(db.session.get(Visit, loop["visit_id"]))[0].id
     values = {"issue_id": issue_id, "visit_id": loop["visit_id"], "finding_id": finding_id, "action": "restore",
-              "decision": "refuse", "evidence_uuid": evidence_uuid, "day": "2027-10-09"}
+              "decision": "refuse", "evidence_uuid": evidence_uuid, "day": "2027-10-09",
+              "unit_id": unit_id}
     clients = {name: client_for(seeded, username) for name, username in ACTORS.items()}
     clients["anonymous"] = seeded.test_client()
     mismatches = []

@@ -188,3 +188,13 @@ class CalendarDayForm(FlaskForm):
     working = RadioField(_l("This day is"), choices=[SelectChoice("1", _l("a working day (调休上班)")), SelectChoice("0", _l("a day off"))],
                          default="1", validators=[InputRequired(REQUIRED)])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=100)], description=_l("e.g. 国庆节调休"))
+
+
+class OfficeForm(FlaskForm):
+    office_name = StringField(_l("Issuing office (发文机关)"), validators=[Optional(), Length(max=100)],
+                              description=_l("Printed in red at the top of documents. Empty: the default."))
+    number_prefix = StringField(_l("Document number prefix"), validators=[Optional(), Length(max=30)],
+                                description=_l("e.g. 安如我办, giving 安如我办〔2026〕1号"))
+    signatory = StringField(_l("Signed by (落款)"), validators=[Optional(), Length(max=100)])
+    addressee = StringField(_l("Addressees of a circular (主送机关)"), validators=[Optional(), Length(max=200)],
+                            description=_l("e.g. 各乡镇人民政府，县直各单位"))

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
-from app.services import accounts, calendar, catalogue
+from app.services import accounts, calendar, catalogue, reports
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
 
@@ -342,6 +342,17 @@ def audit_log() -> str:
         stmt = stmt.where(AuditLog.action.startswith(action))
     page = paginate(stmt, per_page=100)
     return render_template("admin/audit.html", page=page, action=action)
+
+
+@bp.route("/office", methods=["GET", "POST"])
+@admin_only
+def office() -> ResponseReturnValue:
+    """The issuing office's particulars printed on 通报 and 整改通知 (defaults where empty)."""
+    form = forms.OfficeForm(obj=reports.office.stored())
+    done = save_form(form, lambda: reports.office.save(reports.office.Office(
+        form.office_name.data or "", form.number_prefix.data or "", form.signatory.data or "",
+        form.addressee.data or ""), actor=current_user), _("Saved."), lambda _obj: url_for("admin.office"))
+    return done or form_page(form, _("Issuing office"), url_for("admin.index"))
 
 
 # --- Announced working days and days off -------------------------------------------------------------

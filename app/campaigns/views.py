@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import deny, roles_required
 from app.campaigns.forms import CampaignForm, ReasonForm
-from app.downloads import xlsx_download
+from app.downloads import docx_download, xlsx_download
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
@@ -204,6 +204,18 @@ def ledger(campaign_id: int) -> Response:
     query = issues.search_query(issues.IssueFilter(campaign_id=campaign.id), today)
     return xlsx_download(reports.ledger_workbook(query, today, _("Rectification ledger: %(name)s", name=campaign.name)),
                          f"{_('Rectification ledger')}-{campaign.name}.xlsx")
+
+
+@bp.route("/<int:campaign_id>/circular.docx")
+@leader_only
+def circular(campaign_id: int) -> Response:
+    """The campaign's 通报 (.docx draft in 公文 layout), once it is closed."""
+    campaign = _load(campaign_id)
+    if campaign.state not in (CampaignState.CLOSED, CampaignState.PUBLISHED):
+        deny(404)
+    content = reports.circular(campaign, calendar.china_today())
+    name = _("Circular")
+    return docx_download(content, f"{name}-{campaign.name}.docx")
 
 
 @bp.route("/<int:campaign_id>/check")

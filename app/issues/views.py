@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 
 from app.args import int_arg, paginate
 from app.auth.access import deny, roles_required
-from app.downloads import xlsx_download
+from app.downloads import docx_download, xlsx_download
 from app.extensions import db
 from app.formtools import attach_error, choices
 from app.issues import forms
 from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
-from app.models import Category, Issue, IssueState, RectificationType, Role, Severity
+from app.models import Category, Issue, IssueState, RectificationType, Role, Severity, Unit
 from app.services import campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
 
@@ -45,6 +45,27 @@ def unit_ledger() -> Response:
     heading = _("Rectification ledger of %(unit)s, %(date)s", unit=current_user.unit.name, date=today.isoformat())
     return xlsx_download(reports.ledger_workbook(issues.for_unit_query(current_user.unit_id), today, heading),
                          f"{_('Rectification ledger')}-{today.isoformat()}.xlsx")
+
+
+@bp.route("/notice.docx")
+@unit_only
+def unit_notice() -> Response:
+    """The unit's own 整改通知 (.docx draft): its open issues, deadlines and ledger rows."""
+    return _notice(current_user.unit)
+
+
+@bp.route("/all/notice/<int:unit_id>.docx")
+@leader_only
+def notice(unit_id: int) -> Response:
+    """The 整改通知 to any unit, for leaders."""
+    return _notice(db.get_or_404(Unit, unit_id))
+
+
+def _notice(unit: Unit) -> Response:
+    today = issues.china_today()
+    content = reports.rectification_notice(unit, today)
+    name = _("Rectification notice")
+    return docx_download(content, f"{name}-{unit.name}-{today.isoformat()}.docx")
 
 
 def _filter() -> issues.IssueFilter:

@@ -38,6 +38,7 @@ from app.models.issue import (
     RectificationType,
     Severity,
 )
+from app.models.office import OfficeSettings
 from app.models.revisit import RevisitCheck, RevisitVerdict, Verdict
 from app.models.user import Role, User
 from app.models.visit import (
@@ -77,6 +78,7 @@ __all__ = [
     "IssueEvent",
     "IssueState",
     "Occurrence",
+    "OfficeSettings",
     "RectificationType",
     "Severity",
     "MARKS",
