@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard bench-ledger
+bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
@@ -71,6 +71,9 @@ bench-lists: install
 
 bench-ledger: install
 	$(BIN)/python bench/ledger.py
+
+bench-visits-csv: install
+	$(BIN)/python bench/visits_csv.py
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py $(VISITS)

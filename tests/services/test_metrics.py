@@ -232,3 +232,14 @@ def test_an_empty_scope(seeded, db) -> None:
     board = metrics.dashboard(SEPTEMBER, TODAY)
     assert board.now.visits == 0 and board.now.overall.wait_p90 is None and board.windows == []
     assert metrics.ranking(SEPTEMBER, "unit_id") == metrics.Ranking((), ())
+
+
+def test_a_change_is_called_better_or_worse_by_which_way_the_figure_should_go() -> None:
+    from app.services.metrics.board import Compared
+
+    assert Compared(0.5, 0.2).verdict("notice_rate") == "better"  # more written notices
+    assert Compared(0.5, 0.2).verdict("extra_rate") == "worse"  # more extra materials asked for
+    assert Compared(20, 30).verdict("wait_p90") == "better"
+    assert Compared(3.0, 3.0).verdict("attitude_mean") is None  # unchanged
+    assert Compared(None, 3.0).verdict("attitude_mean") is None  # nothing to compare
+    assert Compared(120, 80).verdict("visits") is None  # more visits: more work, neither

@@ -12,8 +12,12 @@ from app.extensions import db
 from app.models import Hall, Unit, Window
 from app.services.metrics import ranking as rankings
 from app.services.metrics import scope as scopes
-from app.services.metrics.figures import Figures, GroupKey, figures
+from app.services.metrics.figures import FIGURE_NAMES, Figures, GroupKey, figures
 from app.services.metrics.summary import Summary, summary
+
+
+#: Figures whose change is neither good nor bad (more visits is more work done, not better service).
+NEUTRAL = frozenset({"visits"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,15 @@ class Compared:
     @property
     def change(self) -> float | None:
         return None if self.now is None or self.before is None else self.now - self.before
+
+    def verdict(self, name: str) -> str | None:
+        """"better" or "worse" for figure ``name`` (FIGURE_NAMES says which way is good), None
+        when unchanged, not comparable, or a figure that is neither good nor bad (the summary's
+        counts)."""
+        higher_is_better = FIGURE_NAMES.get(name)
+        if self.change is None or self.change == 0 or higher_is_better is None or name in NEUTRAL:
+            return None
+        return "better" if (self.change > 0) == higher_is_better else "worse"
 
 
 @dataclass(frozen=True)
