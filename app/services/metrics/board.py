@@ -15,7 +15,6 @@ from app.services.metrics import scope as scopes
 from app.services.metrics.figures import FIGURE_NAMES, Figures, GroupKey, figures
 from app.services.metrics.summary import Summary, summary
 
-
 #: Figures whose change is neither good nor bad (more visits is more work done, not better service).
 NEUTRAL = frozenset({"visits"})
 
