@@ -120,11 +120,14 @@ class PositionMarks:
 
 def position_marks(
     position: Position | None, accuracy_m: float | None, hall: Position | None, radius_m: float,
+    distance: float | None = None,
 ) -> PositionMarks:
-    """Judge a visit's position against its hall: outside the radius, poor accuracy, none at all."""
+    """Judge a visit's position against its hall: outside the radius, poor accuracy, none at all
+    (``distance``: the distance already worked out and stored, if it was)."""
     if position is None:
         return PositionMarks(True, False, False, hall is None, None)
-    distance = distance_m(position, hall) if hall is not None else None
+    if distance is None and hall is not None:
+        distance = distance_m(position, hall)
     return PositionMarks(
         no_position=False,
         outside_radius=distance is not None and distance > radius_m,
