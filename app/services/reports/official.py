@@ -20,7 +20,7 @@ from app.models import Campaign, Issue, IssueState, Unit
 from app.services import campaigns
 from app.services.issues import IssueFilter, for_unit_query, search_query, unit_view
 from app.services.issues.unit_view import UnitIssue, UnitOccurrence
-from app.services.reports import gongwen, ledger, office
+from app.services.reports import gongwen, ledger, office, pdf
 from app.services.reports.gongwen import day, no_clock
 from app.services.reports.parts import Case, Parts, Section
 
@@ -95,6 +95,11 @@ def rectification_notice(unit: Unit, today: date) -> bytes:
     return gongwen.document(notice_parts(unit, today), today)
 
 
+def rectification_notice_pdf(unit: Unit, today: date) -> bytes:
+    """The 整改通知 as PDF (only where ``pdf.available()``)."""
+    return pdf.render(notice_parts(unit, today))
+
+
 def _in_campaign(issue: Issue, campaign_id: int) -> tuple[UnitOccurrence, ...]:
     """The issue's occurrences found by the campaign's visits, as a unit sees them."""
     mine = {o.finding_id for o in issue.occurrences if o.finding.visit.assignment
@@ -145,3 +150,8 @@ def circular_parts(campaign: Campaign, today: date) -> Parts:
 def circular(campaign: Campaign, today: date) -> bytes:
     """The 通报 as a .docx draft."""
     return gongwen.document(circular_parts(campaign, today), today)
+
+
+def circular_pdf(campaign: Campaign, today: date) -> bytes:
+    """The 通报 as PDF (only where ``pdf.available()``)."""
+    return pdf.render(circular_parts(campaign, today))
