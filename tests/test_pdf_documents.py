@@ -110,3 +110,10 @@ def test_without_weasyprint_the_pdf_routes_answer_503_and_the_buttons_say_why(se
     assert response.status_code == 503 and "WeasyPrint" in response.get_data(as_text=True)
     page = unit.get("/issues/").get_data(as_text=True)
     assert "/issues/notice.pdf" not in page and "WeasyPrint" in page
+
+
+def test_loading_weasyprint_leaves_pillow_refusing_truncated_images() -> None:
+    from PIL import ImageFile
+
+    reports.pdf_available()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False

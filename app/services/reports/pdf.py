@@ -11,22 +11,30 @@ from __future__ import annotations
 from functools import cache
 
 from flask import render_template
+from PIL import ImageFile
 
 from app.services.reports.parts import Parts
 
 
 @cache
 def available() -> bool:
-    """Whether WeasyPrint and pango load on this server (checked once)."""
+    """Whether WeasyPrint and pango load on this server (checked once). Importing WeasyPrint
+    makes Pillow accept truncated images for the whole process; photo uploads must still refuse
+    them, so the setting is put back."""
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError):
         return False
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated
     return True
 
 
 def render(parts: Parts) -> bytes:
     """The PDF of a document's parts."""
+    if not available():
+        raise RuntimeError("WeasyPrint cannot be loaded")
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
