@@ -28,6 +28,11 @@ def docx_download(content: bytes, filename: str) -> Response:
     return xlsx_download(content, filename, DOCX)
 
 
+def pdf_download(content: bytes, filename: str) -> Response:
+    """A PDF attachment, sent like an .xlsx one."""
+    return xlsx_download(content, filename, "application/pdf")
+
+
 def csv_download(chunks: Iterable[str], filename: str) -> Response:
     """A CSV attachment written from ``chunks`` into a spooled file, then sent."""
     spool = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it

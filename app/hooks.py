@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.models import Role
+from app.services.reports.pdf import available as pdf_available
 
 
 def template_context() -> dict[str, object]:
@@ -18,6 +19,7 @@ def template_context() -> dict[str, object]:
         "current_locale": locale,
         "html_lang": "zh-Hans" if locale == "zh_Hans" else locale,
         "Role": Role,
+        "pdf_available": pdf_available,
     }
 
 

@@ -41,8 +41,8 @@ JSON_VALUES = [2**70, -(2**70), "a\x00b", "\udfff", "x" * 300_000, NESTED, {"a":
 QUERY_ARGS: dict[str, list[str]] = {
     "main.index": [], "main.healthz": [], "auth.account": [], "auth.change_password": [],
     "auth.login": ["next"], "admin.index": [], "admin.audit_log": ["action", "page"],
-    "admin.calendar_days": ["year"], "admin.office": [], "issues.unit_notice": [], "issues.notice": [],
-    "campaigns.circular": [], "admin.hall_form": [], "admin.item_form": [],
+    "admin.calendar_days": ["year"], "admin.office": [], "issues.unit_notice": [], "issues.notice": [], "issues.unit_notice_pdf": [], "issues.notice_pdf": [],
+    "campaigns.circular": [], "campaigns.circular_pdf": [], "admin.hall_form": [], "admin.item_form": [],
     "admin.import_guides": [], "admin.unit_form": [], "admin.users": ["q", "all", "page"],
     "admin.user_edit": [], "admin.user_password": [], "admin.user_new": [],
     "admin.window_form": ["hall_id"], "catalogue.halls": ["q", "all", "page"], "catalogue.hall": [],

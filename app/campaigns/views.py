@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import deny, roles_required
 from app.campaigns.forms import CampaignForm, ReasonForm
-from app.downloads import docx_download, xlsx_download
+from app.downloads import docx_download, pdf_download, xlsx_download
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
@@ -216,6 +216,20 @@ def circular(campaign_id: int) -> Response:
     content = reports.circular(campaign, calendar.china_today())
     name = _("Circular")
     return docx_download(content, f"{name}-{campaign.name}.docx")
+
+
+@bp.route("/<int:campaign_id>/circular.pdf")
+@leader_only
+def circular_pdf(campaign_id: int) -> Response:
+    """The campaign's 通报 as PDF, once it is closed."""
+    campaign = _load(campaign_id)
+    if campaign.state not in (CampaignState.CLOSED, CampaignState.PUBLISHED):
+        deny(404)
+    if not reports.pdf_available():
+        abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
+                     "download the .docx instead."))
+    content = reports.circular_pdf(campaign, calendar.china_today())
+    return pdf_download(content, f"{_('Circular')}-{campaign.name}.pdf")
 
 
 @bp.route("/<int:campaign_id>/check")

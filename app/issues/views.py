@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from app.args import int_arg, paginate
 from app.auth.access import deny, roles_required
-from app.downloads import docx_download, xlsx_download
+from app.downloads import docx_download, pdf_download, xlsx_download
 from app.extensions import db
 from app.formtools import attach_error, choices
 from app.issues import forms
@@ -61,11 +61,29 @@ def notice(unit_id: int) -> Response:
     return _notice(db.get_or_404(Unit, unit_id))
 
 
-def _notice(unit: Unit) -> Response:
+@bp.route("/notice.pdf")
+@unit_only
+def unit_notice_pdf() -> Response:
+    """The unit's own 整改通知 as PDF."""
+    return _notice(current_user.unit, pdf=True)
+
+
+@bp.route("/all/notice/<int:unit_id>.pdf")
+@leader_only
+def notice_pdf(unit_id: int) -> Response:
+    """The 整改通知 to any unit as PDF, for leaders."""
+    return _notice(db.get_or_404(Unit, unit_id), pdf=True)
+
+
+def _notice(unit: Unit, pdf: bool = False) -> Response:
     today = issues.china_today()
-    content = reports.rectification_notice(unit, today)
-    name = _("Rectification notice")
-    return docx_download(content, f"{name}-{unit.name}-{today.isoformat()}.docx")
+    name = f"{_('Rectification notice')}-{unit.name}-{today.isoformat()}"
+    if pdf:
+        if not reports.pdf_available():
+            abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
+                         "download the .docx instead."))
+        return pdf_download(reports.rectification_notice_pdf(unit, today), f"{name}.pdf")
+    return docx_download(reports.rectification_notice(unit, today), f"{name}.docx")
 
 
 def _filter() -> issues.IssueFilter:

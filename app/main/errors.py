@@ -19,6 +19,7 @@ MESSAGES = {
     405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
     413: (_l("Too large"), _l("What you sent is larger than the app accepts. Send fewer or smaller files at a time.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    503: (_l("Unavailable"), _l("This is not available on this server at the moment.")),
     500: (_l("Something went wrong"), _l("The error has been logged. Please try again.")),
 }
 

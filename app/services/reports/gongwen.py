@@ -23,6 +23,8 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from app.services.reports.parts import Parts
+
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
 HEADING_FONT = "黑体"
@@ -117,10 +119,10 @@ def heading(doc: DocumentObject, text: str) -> Paragraph:
     return paragraph(doc, text, HEADING_FONT)
 
 
-def signature(doc: DocumentObject, signatory: str, on: date) -> None:
+def signature(doc: DocumentObject, signatory: str, on: str) -> None:
     """落款 and 成文日期, right-aligned four characters in from the right margin."""
     paragraph(doc, "", indent=False)
-    for text in (signatory, day(on)):
+    for text in (signatory, on):
         para = paragraph(doc, text, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
         para.paragraph_format.right_indent = BODY_SIZE * 4 if text != signatory else BODY_SIZE * 2
 
@@ -143,6 +145,28 @@ def attachment_table(doc: DocumentObject, caption: str, header: Sequence[str], r
         for cell, text in zip(cells, values, strict=True):
             cell.paragraphs[0].paragraph_format.line_spacing = Pt(14)
             set_font(cell.paragraphs[0].add_run(text), font, small)
+
+
+def document(parts: Parts, today: date) -> bytes:
+    """The .docx of a document's parts: 版头, title, 主送, body, 落款, then the ledger 附件."""
+    doc = new_document(parts.header, parts.title, today)
+    masthead(doc, parts.header, parts.number)
+    title(doc, parts.title)
+    paragraph(doc, parts.addressee, indent=False)
+    for text in parts.paragraphs:
+        paragraph(doc, text)
+    for section in parts.sections:
+        heading(doc, section.heading)
+        for case in section.cases:
+            para = paragraph(doc)
+            add_run(para, case.lead, SUBHEADING_FONT)
+            add_run(para, case.text)
+        for text in section.paragraphs:
+            paragraph(doc, text)
+    paragraph(doc, parts.attachment)
+    signature(doc, parts.signature, parts.date)
+    attachment_table(doc, parts.ledger_caption, parts.ledger_header, parts.ledger_rows)
+    return to_bytes(doc)
 
 
 def to_bytes(doc: DocumentObject) -> bytes:

@@ -1,0 +1,39 @@
+"""What a 整改通知 or 通报 says, independent of its format: ``official`` gathers it once, and the
+.docx (``gongwen``) and the PDF (``pdf``) each lay the same parts out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Case:
+    """One numbered case: its lead (（一）place。) set in 楷体, then what was found."""
+
+    lead: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A level-1 heading (一、…) and either numbered cases or plain paragraphs."""
+
+    heading: str
+    cases: tuple[Case, ...] = ()
+    paragraphs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Parts:
+    header: str  # the office, in the red 版头
+    number: str  # 发文字号
+    title: str
+    addressee: str  # 主送机关, with its colon
+    paragraphs: tuple[str, ...]  # the opening
+    sections: tuple[Section, ...]  # cases, (assessment,) requirements
+    attachment: str  # 附件：…
+    signature: str  # 落款
+    date: str  # 成文日期, to the day
+    ledger_caption: str
+    ledger_header: tuple[str, ...]
+    ledger_rows: tuple[tuple[str, ...], ...]
