@@ -127,17 +127,18 @@ def circular_parts(campaign: Campaign, today: date) -> Parts:
                                        f"（{CATEGORY_LABELS[shown.category]}）。")))
         kinds = Counter(str(CATEGORY_LABELS[i.category]) for i in found)
         spread = "、".join(f"{k}{v}个" for k, v in kinds.most_common())
-        assessment = ((f"本次暗访发现的问题中，{spread}。" if found else "本次暗访未发现明显问题。")
-                      + "从暗访情况看，多数窗口能够规范服务，但部分窗口仍存在服务意识不强、制度执行不严等问题，"
-                        "群众办事体验有待进一步提升。")
+        assessment = (f"本次暗访发现的问题中，{spread}。从暗访情况看，多数窗口能够规范服务，但部分窗口仍存在"
+                      "服务意识不强、制度执行不严等问题，群众办事体验有待进一步提升。" if found
+                      else "本次暗访未发现明显问题，各窗口总体能够规范服务。")
         latest = max((i.deadline for i in found), default=None)
         deadline = f"，最迟于{day(latest)}前" if latest else ""
         requirements = ("（一）各相关单位要对照本通报和附件所列问题，举一反三，全面自查，立行立改。",
                         f"（二）各责任单位要按附件所列整改时限{deadline}通过“如我”系统报送整改措施及佐证材料。",
                         "（三）对逾期未整改、整改不到位或问题反复出现的，将予以督办、约谈，情节严重的严肃问责。")
         header, rows = _ledger(query, today)
+        subject = campaign.name.removesuffix("暗访")  # "2026年12月暗访" -> 关于2026年12月暗访情况的通报
         return Parts(header=particulars.office_name, number=office.circular_number(campaign),
-                     title=f"关于{campaign.name}暗访情况的通报", addressee=f"{particulars.addressee}：",
+                     title=f"关于{subject}暗访情况的通报", addressee=f"{particulars.addressee}：",
                      paragraphs=(opening,),
                      sections=(Section("一、发现的主要问题", cases=tuple(cases)),
                                Section("二、总体评价", paragraphs=(assessment,)),
