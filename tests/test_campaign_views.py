@@ -40,6 +40,15 @@ def campaign_id(app) -> int:
         return db.session.scalar(sa.select(Campaign.id))
 
 
+def started_campaign(app, leader, *steps: str) -> int:
+    """A campaign planned by ``leader`` on the usual form, drawn and started (then ``steps``)."""
+    leader.post("/campaigns/new", data=plan_form(app))
+    cid = campaign_id(app)
+    for step in ("draw", "start", *steps):
+        leader.post(f"/campaigns/{cid}/{step}")
+    return cid
+
+
 def test_a_leader_plans_draws_checks_starts_closes_and_publishes(seeded, leader) -> None:
     assert leader.get("/campaigns/").status_code == 200
     assert "抽取" in leader.get("/campaigns/new").get_data(as_text=True)

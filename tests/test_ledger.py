@@ -79,11 +79,8 @@ def test_a_campaigns_ledger_holds_its_own_issues_only(seeded) -> None:
         approved({"attitude_score": 1})  # not a campaign's
         db.session.commit()
     leader = client_for(seeded, "leader")
-    from tests.test_campaign_views import campaign_id, plan_form
+    from tests.test_campaign_views import started_campaign
 
-    leader.post("/campaigns/new", data=plan_form(seeded))
-    cid = campaign_id(seeded)
-    leader.post(f"/campaigns/{cid}/draw")
-    leader.post(f"/campaigns/{cid}/start")
+    cid = started_campaign(seeded, leader)
     sheet = book(leader.get(f"/campaigns/{cid}/ledger.xlsx")).active
     assert "2026年12月暗访" in sheet["A1"].value and sheet.max_row == 2  # no campaign visit yet: no rows

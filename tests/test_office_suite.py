@@ -10,7 +10,7 @@ from pathlib import Path
 from app.extensions import db
 from tests.conftest import require
 from tests.factories import approved
-from tests.test_campaign_views import campaign_id, plan_form
+from tests.test_campaign_views import started_campaign
 from tests.test_visit_views import client_for
 
 
@@ -21,10 +21,7 @@ def test_libreoffice_opens_the_ledger_the_exports_and_the_documents(seeded, tmp_
         approved({"attitude_score": 1}, extra=["房东户口本复印件"])
         db.session.commit()
     leader, unit = client_for(seeded, "leader"), client_for(seeded, "unit-market")
-    leader.post("/campaigns/new", data=plan_form(seeded))
-    cid = campaign_id(seeded)
-    for step in ("draw", "start", "close"):
-        leader.post(f"/campaigns/{cid}/{step}")
+    cid = started_campaign(seeded, leader, "close")
     files = {"ledger.xlsx": leader.get("/issues/all/ledger.xlsx"), "visits.xlsx": leader.get("/archive/visits.xlsx"),
              "notice.docx": unit.get("/issues/notice.docx"), "circular.docx": leader.get(f"/campaigns/{cid}/circular.docx")}
     for name, response in files.items():

@@ -99,13 +99,10 @@ def test_the_office_settings_head_the_documents(seeded) -> None:
 
 
 def test_a_circular_holds_its_campaigns_cases_only(seeded) -> None:
-    from tests.test_campaign_views import campaign_id, plan_form
+    from tests.test_campaign_views import started_campaign
 
     leader = client_for(seeded, "leader")
-    leader.post("/campaigns/new", data=plan_form(seeded))
-    cid = campaign_id(seeded)
-    leader.post(f"/campaigns/{cid}/draw")
-    leader.post(f"/campaigns/{cid}/start")
+    cid = started_campaign(seeded, leader)
     assert leader.get(f"/campaigns/{cid}/circular.docx").status_code == 404  # not closed yet
     with seeded.app_context():
         approved({"attitude_score": 1}, window="02", item="realestate-transfer")  # not the campaign's

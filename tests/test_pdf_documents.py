@@ -77,13 +77,10 @@ def test_who_may_download_a_notice_pdf(seeded, can_render) -> None:
 
 
 def test_a_circular_pdf_holds_its_campaigns_cases(seeded, can_render, tmp_path) -> None:
-    from tests.test_campaign_views import campaign_id, plan_form
+    from tests.test_campaign_views import started_campaign
 
     leader = client_for(seeded, "leader")
-    leader.post("/campaigns/new", data=plan_form(seeded))
-    cid = campaign_id(seeded)
-    leader.post(f"/campaigns/{cid}/draw")
-    leader.post(f"/campaigns/{cid}/start")
+    cid = started_campaign(seeded, leader)
     assert leader.get(f"/campaigns/{cid}/circular.pdf").status_code == 404  # not closed yet
     with seeded.app_context():
         approved({"attitude_score": 1}, window="02", item="realestate-transfer")  # not the campaign's
