@@ -57,6 +57,17 @@ class Config:
     #: Photo files (None = instance/uploads).
     UPLOADS_PATH: str | None = None
 
+    #: The job queue: "" = SQLite at instance/jobs.sqlite3 (make run starts a worker beside the
+    #: server), "redis://host:6379/0" in production, "memory" for one process only.
+    JOBS_URL = ""
+    #: Run jobs at once in the caller instead of queueing them (tests).
+    JOBS_IMMEDIATE = False
+    #: Files that background exports produce (None = instance/exports), and how long they stay.
+    EXPORTS_PATH: str | None = None
+    EXPORT_TTL_HOURS = 24
+    #: Per export kind, the most rows made within the request (see app/exports/kinds.py).
+    EXPORT_INLINE_LIMITS: dict[str, int] = {}
+
     # Rate limits of login attempts (Flask-Limiter); the lockout itself is in the database.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -97,6 +108,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production"  # noqa: S105
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    JOBS_IMMEDIATE = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1

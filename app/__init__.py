@@ -51,7 +51,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of app.extensions to this app."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from app import i18n
+    from app import i18n, jobs
     from app.auth import session as auth_session
     from app.database import configure_engine
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
@@ -89,6 +89,7 @@ def register_extensions(app: Flask) -> None:
         document_policy={},
     )
     checklists.init_app(app)
+    jobs.init_app(app)
     uploads = app.config.get("UPLOADS_PATH") or Path(app.instance_path) / "uploads"
     app.extensions["ruwo_storage"] = FileStorage(Path(uploads))
     proxies = int(app.config["PROXY_COUNT"])
@@ -104,13 +105,14 @@ def register_blueprints(app: Flask) -> None:
     from app.campaigns.views import bp as campaigns_bp
     from app.catalogue.views import bp as catalogue_bp
     from app.dashboard.views import bp as dashboard_bp
+    from app.exports.views import bp as exports_bp
     from app.issues.views import bp as issues_bp
     from app.main.views import bp as main_bp
     from app.photos.views import bp as photos_bp
     from app.visits.views import bp as visits_bp
 
     for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, campaigns_bp, archive_bp, visits_bp,
-               issues_bp, photos_bp):
+               issues_bp, photos_bp, exports_bp):
         app.register_blueprint(bp)
 
 

@@ -6,6 +6,7 @@ an address someone edited by hand leads to a page, never to an error from the da
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -32,9 +33,10 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def int_arg(name: str, *, lo: int = 1, hi: int = ID_MAX) -> int | None:
-    """The query argument ``name`` as an int in [lo, hi], or None."""
-    raw = request.args.get(name, "").strip()
+def int_arg(name: str, *, lo: int = 1, hi: int = ID_MAX, args: Mapping[str, str] | None = None) -> int | None:
+    """The query argument ``name`` (of ``args``, by default the request's) as an int in
+    [lo, hi], or None."""
+    raw = str((request.args if args is None else args).get(name, "")).strip()
     if not raw or len(raw) > len(str(max(abs(lo), abs(hi)))) + 1:
         return None
     try:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 
+#: Set while work only reads (``reading()``), outside a request as well as inside.
+_reading: ContextVar[bool] = ContextVar("ruwo_reading", default=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout = 15000",
@@ -19,9 +25,21 @@ def _begin_statement() -> str:
     A deferred transaction that later writes fails with SQLITE_BUSY instead of waiting when
     another writer holds the lock; BEGIN IMMEDIATE waits (busy_timeout) from the start.
     """
-    if has_request_context() and request.method in SAFE_METHODS:
+    if _reading.get() or (has_request_context() and request.method in SAFE_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside only read: on SQLite they begin deferred and never hold the
+    write lock (a long export must not stop every writer). Writing inside is a mistake that
+    SQLite reports as busy rather than waits for."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def configure_engine(engine: sa.Engine) -> None:

@@ -2,68 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
-from app.args import int_arg, paginate
+from app.archive.filters import archive_filter
+from app.args import paginate
 from app.auth.access import roles_required
-from app.downloads import csv_download, xlsx_download
+from app.exports.views import offer
 from app.labels import VISIT_STATE_LABELS
-from app.models import Role, VisitState
-from app.services import calendar, campaigns, catalogue, checklists, reports, visits
+from app.models import Role
+from app.services import campaigns, catalogue, visits
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 PER_PAGE = 50
 
 
-def _date_arg(name: str) -> date | None:
-    raw = request.args.get(name, "").strip()
-    try:
-        return date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
-        return None
-
-
-def _filter() -> visits.ArchiveFilter:
-    state = request.args.get("state", "")
-    found = request.args.get("findings", "")
-    return visits.ArchiveFilter(
-        date_from=_date_arg("from"), date_to=_date_arg("to"), campaign_id=int_arg("campaign"),
-        hall_id=int_arg("hall"), window_id=int_arg("window"), unit_id=int_arg("unit"),
-        inspector_id=int_arg("inspector"), service_item_id=int_arg("item"),
-        state=VisitState(state) if state in {s.value for s in VisitState} else None,
-        has_findings={"1": True, "0": False}.get(found))
-
-
 @bp.route("/visits.csv")
 @roles_required(Role.LEADER)
-def visits_csv() -> Response:
-    """The archive's visits with their answers, one column per question, as CSV. Written in
-    batches to a spooled file (memory stays flat; large files go to disk) within the request."""
-    template = checklists.registry().current()
-    name = f"{_('Visits')}-{calendar.china_today().isoformat()}.csv"
-    return csv_download(reports.visits_export.csv_chunks(_filter(), template), name)
+def visits_csv() -> ResponseReturnValue:
+    """The archive's visits with their answers, one column per question, as CSV."""
+    return offer("archive.visits_csv", request.args.to_dict())
 
 
 @bp.route("/visits.xlsx")
 @roles_required(Role.LEADER)
-def visits_xlsx() -> Response:
+def visits_xlsx() -> ResponseReturnValue:
     """The same as an .xlsx workbook."""
-    template = checklists.registry().current()
-    today = calendar.china_today().isoformat()
-    content = reports.visits_export.workbook(_filter(), template, _("Visits and answers, %(date)s", date=today))
-    return xlsx_download(content, f"{_('Visits')}-{today}.xlsx")
+    return offer("archive.visits_xlsx", request.args.to_dict())
 
 
 @bp.route("/")
 @roles_required(Role.LEADER)
 def index() -> str:
     """Every visit, newest first, with the filters of the address."""
-    spec = _filter()
+    spec = archive_filter(request.args)
     page = paginate(visits.archive_query(spec), per_page=PER_PAGE)
     return render_template(
         "archive/index.html", page=page, spec=spec, counts=visits.finding_counts([v.id for v in page.items]),

@@ -12,12 +12,13 @@ from werkzeug.wrappers import Response
 
 from app.auth.access import deny, roles_required
 from app.campaigns.forms import CampaignForm, ReasonForm
-from app.downloads import docx_download, pdf_download, xlsx_download
+from app.downloads import docx_download, pdf_download
+from app.exports.views import offer
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
 from app.models import Campaign, CampaignState, PoolKind, Role
-from app.services import calendar, campaigns, catalogue, issues, reports, visits
+from app.services import calendar, campaigns, catalogue, reports, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -197,13 +198,9 @@ def publish(campaign_id: int) -> ResponseReturnValue:
 
 @bp.route("/<int:campaign_id>/ledger.xlsx")
 @leader_only
-def ledger(campaign_id: int) -> Response:
+def ledger(campaign_id: int) -> ResponseReturnValue:
     """The rectification ledger (整改台账) of the issues the campaign's visits found."""
-    campaign = _load(campaign_id)
-    today = calendar.china_today()
-    query = issues.search_query(issues.IssueFilter(campaign_id=campaign.id), today)
-    return xlsx_download(reports.ledger_workbook(query, today, _("Rectification ledger: %(name)s", name=campaign.name)),
-                         f"{_('Rectification ledger')}-{campaign.name}.xlsx")
+    return offer("campaigns.ledger", {"campaign": str(_load(campaign_id).id)})
 
 
 @bp.route("/<int:campaign_id>/circular.docx")

@@ -9,14 +9,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.args import int_arg, paginate
+from app.args import paginate
 from app.auth.access import deny, roles_required
-from app.downloads import docx_download, pdf_download, xlsx_download
+from app.downloads import docx_download, pdf_download
+from app.exports.views import offer
 from app.extensions import db
 from app.formtools import attach_error, choices
 from app.issues import forms
+from app.issues.filters import issue_filter
 from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
-from app.models import Category, Issue, IssueState, RectificationType, Role, Severity, Unit
+from app.models import Issue, RectificationType, Role, Severity, Unit
 from app.services import campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
 
@@ -39,12 +41,9 @@ def index() -> str:
 
 @bp.route("/ledger.xlsx")
 @unit_only
-def unit_ledger() -> Response:
+def unit_ledger() -> ResponseReturnValue:
     """The unit's own rows of the rectification ledger (整改台账)."""
-    today = issues.china_today()
-    heading = _("Rectification ledger of %(unit)s, %(date)s", unit=current_user.unit.name, date=today.isoformat())
-    return xlsx_download(reports.ledger_workbook(issues.for_unit_query(current_user.unit_id), today, heading),
-                         f"{_('Rectification ledger')}-{today.isoformat()}.xlsx")
+    return offer("issues.unit_ledger", {})
 
 
 @bp.route("/notice.docx")
@@ -86,36 +85,18 @@ def _notice(unit: Unit, pdf: bool = False) -> Response:
     return docx_download(reports.rectification_notice(unit, today), f"{name}.docx")
 
 
-def _filter() -> issues.IssueFilter:
-    """The issue list's filters, read from the address."""
-    args = request.args
-
-    def enum_arg(name: str, kind):  # type: ignore[no-untyped-def]
-        value = args.get(name, "")
-        return kind(value) if value in {m.value for m in kind} else None
-
-    return issues.IssueFilter(
-        unit_id=int_arg("unit"), hall_id=int_arg("hall"), window_id=int_arg("window"),
-        category=enum_arg("category", Category), severity=enum_arg("severity", Severity),
-        state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"),
-        campaign_id=int_arg("campaign"))
-
-
 @bp.route("/all/ledger.xlsx")
 @leader_only
-def ledger() -> Response:
+def ledger() -> ResponseReturnValue:
     """The rectification ledger (整改台账) of the issue list, with the list's filters."""
-    today = issues.china_today()
-    heading = _("Rectification ledger, %(date)s", date=today.isoformat())
-    return xlsx_download(reports.ledger_workbook(issues.search_query(_filter(), today), today, heading),
-                         f"{_('Rectification ledger')}-{today.isoformat()}.xlsx")
+    return offer("issues.ledger", request.args.to_dict())
 
 
 @bp.route("/all")
 @leader_only
 def listing() -> str:
     """All issues for leaders, with filters and sorting."""
-    spec = _filter()
+    spec = issue_filter(request.args)
     today = issues.china_today()
     page = paginate(issues.search_query(spec, today), per_page=PER_PAGE)
     return render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,

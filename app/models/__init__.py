@@ -38,6 +38,7 @@ from app.models.issue import (
     RectificationType,
     Severity,
 )
+from app.models.job import JOB_TRANSITIONS, Job, JobInvalidTransition, JobState
 from app.models.office import OfficeSettings
 from app.models.revisit import RevisitCheck, RevisitVerdict, Verdict
 from app.models.user import Role, User
@@ -79,6 +80,10 @@ __all__ = [
     "IssueState",
     "Occurrence",
     "OfficeSettings",
+    "JOB_TRANSITIONS",
+    "Job",
+    "JobInvalidTransition",
+    "JobState",
     "RectificationType",
     "Severity",
     "MARKS",

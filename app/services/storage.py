@@ -10,6 +10,7 @@ import contextlib
 import os
 import secrets
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,21 +31,30 @@ class FileStorage:
 
     def save(self, data: bytes, suffix: str = ".jpg") -> str:
         """Store ``data`` under a new random key (fsync, then rename into place); return the key."""
+        return self.save_chunks((data,), suffix)[0]
+
+    def save_chunks(self, chunks: Iterable[bytes], suffix: str) -> tuple[str, int]:
+        """Store what ``chunks`` yields under a new random key, written as it comes (memory stays
+        flat), fsynced, then renamed into place; return the key and the size in bytes. If the
+        chunks fail midway, nothing is left behind."""
         name = secrets.token_hex(16) + suffix
         key = f"{name[:2]}/{name}"
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
+            size = 0
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for chunk in chunks:
+                    fh.write(chunk)
+                    size += len(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return key
+        return key, size
 
     def open(self, key: str) -> BinaryIO:
         """The stored file for reading (KeyError if there is none)."""

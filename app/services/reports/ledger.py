@@ -4,7 +4,7 @@ inspector (a unit may download its own rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -120,8 +120,16 @@ def columns() -> list[tuple[str, int]]:
             (_("Closed out on"), 12), (_("Re-visit"), 14), (_("Times found"), 9), (_("Escalation"), 14)]
 
 
-def workbook(query: sa.Select, today: date, heading: str) -> bytes:
-    """The ledger of ``query``'s issues as .xlsx bytes (write-only: memory does not grow with rows)."""
+def count(query: sa.Select) -> int:
+    """How many issues ``query`` selects (how long its ledger will take)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def workbook(query: sa.Select, today: date, heading: str,
+             progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The ledger of ``query``'s issues as .xlsx bytes (write-only: memory does not grow with
+    rows); ``progress(done, total)`` is told every BATCH rows."""
+    total = count(query) if progress else 0
     book = xlsx.new_book()
     sheet = xlsx.Sheet(book, _("Ledger"), heading, columns())
     states = {k: str(v) for k, v in STATE_LABELS.items()}
@@ -136,5 +144,7 @@ def workbook(query: sa.Select, today: date, heading: str) -> bytes:
                       row.severity, row.lead_unit, row.supporting_units, row.measures, row.rectification_type,
                       row.deadline, state, row.closed_on, row.revisit, row.occurrences, row.escalation],
                      wrap=wrap, fills={12: fill} if fill else None)
+        if progress and row.number % BATCH == 0:
+            progress(row.number, total)
     sheet.finish()
     return xlsx.to_bytes(book)

@@ -1,0 +1,139 @@
+"""Exports: a small one is sent at once; a large one is offered as a background job, whose page
+shows its progress and then the download (``offer`` is what the download routes call)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from tempfile import SpooledTemporaryFile
+
+from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import HiddenField
+from wtforms.validators import DataRequired, Length
+
+from app import jobs as queue
+from app.auth.access import login_required_any
+from app.downloads import SPOOL_BYTES
+from app.exports import kinds
+from app.extensions import db
+from app.models import Job, JobState
+from app.services import jobs
+from app.services.errors import ServiceError
+
+bp = Blueprint("exports", __name__, url_prefix="/exports")
+#: The most characters of parameters an export is asked for with (a list's filters).
+PARAMS_MAX = 2000
+
+
+class StartForm(FlaskForm):
+    kind = HiddenField(validators=[DataRequired(), Length(max=40)])
+    params = HiddenField(validators=[Length(max=PARAMS_MAX)])
+
+
+def _limit(kind_name: str) -> int:
+    return int(current_app.config["EXPORT_INLINE_LIMITS"].get(kind_name, kinds.INLINE_LIMITS[kind_name]))
+
+
+def _send(output: jobs.Output) -> Response:
+    """The output as an attachment, spooled (a large one to a temporary file)."""
+    spool = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
+    for chunk in output.chunks:
+        spool.write(chunk)
+    spool.seek(0)
+    response = send_file(spool, mimetype=output.mimetype, as_attachment=True, download_name=output.filename,
+                         max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def offer(kind_name: str, params: Mapping[str, str]) -> ResponseReturnValue:
+    """The export of ``kind_name`` at once if it is small, else a page offering to make it in
+    the background. The caller has checked the role; the kind checks its parameters."""
+    try:
+        size = kinds.SIZES[kind_name](params, current_user)
+        if size <= _limit(kind_name):
+            return _send(jobs.kind(kind_name).produce(params, current_user, lambda _done, _total: None))
+    except ServiceError as refused:
+        abort(refused.status, str(refused.message))
+    form = StartForm(kind=kind_name, params=json.dumps(dict(params), ensure_ascii=False))
+    return render_template("exports/offer.html", form=form, size=size)
+
+
+@bp.route("/", methods=["POST"])
+@login_required_any
+def start() -> ResponseReturnValue:
+    """Queue the export the offer page asked for and show its page."""
+    form = StartForm()
+    if not form.validate():
+        abort(400, _("The export could not be understood. Go back and ask for it again."))
+    try:
+        params = json.loads(form.params.data or "{}")
+    except ValueError:
+        params = None
+    if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
+        abort(400, _("The export could not be understood. Go back and ask for it again."))
+    try:
+        kinds.SIZES[form.kind.data](params, current_user) if form.kind.data in kinds.SIZES else None
+        job = jobs.create(form.kind.data, params, current_user, str(get_locale() or "zh_Hans"))
+    except ServiceError as refused:
+        db.session.rollback()
+        abort(refused.status, str(refused.message))
+    db.session.commit()
+    queue.enqueue(job.id)
+    return redirect(url_for("exports.detail", job_id=job.id), 303)
+
+
+def _mine(job_id: str) -> Job:
+    try:
+        return jobs.mine(job_id, current_user)
+    except ServiceError:
+        abort(404)
+
+
+@bp.route("/")
+@login_required_any
+def index() -> str:
+    """The user's latest exports."""
+    return render_template("exports/index.html", jobs=jobs.recent(current_user))
+
+
+@bp.route("/<job_id>")
+@login_required_any
+def detail(job_id: str) -> str:
+    """One export: its progress (the page refreshes itself) or its download."""
+    job = _mine(job_id)
+    return render_template("exports/detail.html", job=job, waiting=job.state in (JobState.QUEUED, JobState.RUNNING))
+
+
+@bp.route("/<job_id>.json")
+@login_required_any
+def status(job_id: str) -> dict:
+    """The same for scripts: state, progress and the download's address when done."""
+    job = _mine(job_id)
+    return {"state": job.state.value, "done": job.done, "total": job.total, "percent": job.percent,
+            "error": job.error, "download": url_for("exports.download", job_id=job.id)
+            if job.state == JobState.DONE else None}
+
+
+@bp.route("/<job_id>/download")
+@login_required_any
+def download(job_id: str) -> ResponseReturnValue:
+    """The file, from storage (any app server can send it); 410 once it has expired."""
+    job = _mine(job_id)
+    if job.state == JobState.EXPIRED or (job.state == JobState.DONE and not job.file_key):
+        return render_template("exports/detail.html", job=job, waiting=False), 410
+    if job.state != JobState.DONE or job.file_key is None:
+        abort(404)
+    try:
+        path = queue.exports_storage(current_app).path(job.file_key)
+    except KeyError:
+        return render_template("exports/detail.html", job=job, waiting=False), 410
+    response = send_file(path, mimetype=job.mimetype, as_attachment=True, download_name=job.filename, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,107 @@
+"""The job queue, on Huey: SQLite storage in instance/ by default — ``make run`` starts a worker
+beside the server — and Redis in production (``RUWO_JOBS_URL=redis://…``). The queue carries
+only a job's id; the job's state and progress live in the database, its file in storage, so any
+app server shows progress and hands out the download.
+
+Start a worker with ``flask --app wsgi jobs worker``. Tests run tasks at once (JOBS_IMMEDIATE).
+Periodic work (expiring old files, and the reminders of later work) runs on the same workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, has_app_context
+from huey import Huey, crontab
+from huey.storage import MemoryStorage, SqliteStorage
+
+from app.services import jobs
+from app.services.storage import FileStorage
+
+#: Bound to the app's settings by ``init_app``; tasks are registered on it at import.
+huey = Huey("ruwo", results=False, storage_class=MemoryStorage, utc=True)
+_app: Flask | None = None
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at the configured storage and register the commands."""
+    global _app
+    _app = app
+    url = str(app.config.get("JOBS_URL") or "")
+    if url.startswith(("redis://", "rediss://")):
+        from huey.storage import RedisStorage
+
+        storage_class, kwargs = RedisStorage, {"url": url}
+    elif url == "memory":
+        storage_class, kwargs = MemoryStorage, {}
+    else:
+        path = url.removeprefix("sqlite:///") or str(Path(app.instance_path) / "jobs.sqlite3")
+        storage_class, kwargs = SqliteStorage, {"filename": path}
+    huey.storage_class, huey.storage_kwargs = storage_class, kwargs
+    huey.immediate = bool(app.config.get("JOBS_IMMEDIATE"))
+    huey.storage = huey.create_storage()
+    exports = app.config.get("EXPORTS_PATH") or Path(app.instance_path) / "exports"
+    app.extensions["ruwo_exports"] = FileStorage(Path(exports))
+    app.cli.add_command(jobs_cli)
+
+
+def _app_now() -> Flask:
+    """The app a task runs for: the current one (tasks run at once in tests), else the worker's."""
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _app is None:
+        raise RuntimeError("the job queue is not bound to an app")
+    return _app
+
+
+def exports_storage(app: Flask) -> FileStorage:
+    return app.extensions["ruwo_exports"]
+
+
+@huey.task()
+def run_job(job_id: str) -> None:
+    """Run one job (its own app context, so its own database session)."""
+    app = _app_now()
+    with app.app_context():
+        jobs.run(job_id, exports_storage(app), timedelta(hours=app.config["EXPORT_TTL_HOURS"]))
+
+
+def enqueue(job_id: str) -> None:
+    """Queue a job whose row is committed."""
+    run_job(job_id)
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def expire_exports() -> None:
+    """Delete expired export files (every quarter of an hour)."""
+    app = _app_now()
+    with app.app_context():
+        jobs.expire(exports_storage(app))
+
+
+@click.group("jobs")
+def jobs_cli() -> None:
+    """Background jobs: run a worker, expire old files."""
+
+
+@jobs_cli.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+def worker(workers: int) -> None:
+    """Run jobs as they are queued, and the periodic ones, until stopped (Ctrl-C)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = _app_now()
+    with app.app_context():
+        removed = jobs.expire(exports_storage(app))
+    click.echo(f"jobs worker: {workers} threads; {removed} expired exports removed at start-up")
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
+@jobs_cli.command("sweep")
+def sweep() -> None:
+    """Delete expired export files now and report how many."""
+    app = _app_now()
+    removed = jobs.expire(exports_storage(app))
+    click.echo(f"{removed} expired exports removed")
