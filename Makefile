@@ -37,8 +37,8 @@ extract-messages: install
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "Ruwo on http://127.0.0.1:$(PORT)  (stop with Ctrl-C)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "Ruwo on http://127.0.0.1:$(PORT)  (stop with Ctrl-C); a jobs worker runs beside it"
+	$(FLASK) jobs worker --workers 2 & trap 'kill $$! 2>/dev/null' EXIT; $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The tests run in parallel, one worker per CPU (pytest-xdist); PYTEST_ARGS adds options.
 test: install-test

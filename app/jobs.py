@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, SqliteStorage
 
@@ -66,6 +66,8 @@ def run_job(job_id: str) -> None:
     """Run one job (its own app context, so its own database session)."""
     app = _app_now()
     with app.app_context():
+        # Flask-Babel's force_locale does nothing while ``g`` is empty, as it is in a fresh context.
+        g.job_id = job_id
         jobs.run(job_id, exports_storage(app), timedelta(hours=app.config["EXPORT_TTL_HOURS"]))
 
 

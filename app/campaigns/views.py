@@ -226,7 +226,7 @@ def circular_pdf(campaign_id: int) -> Response:
         abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
                      "download the .docx instead."))
     content = reports.circular_pdf(campaign, calendar.china_today())
-    return pdf_download(content, f"{_('Circular')}-{campaign.name}.pdf")
+    return pdf_download(content, _("Circular") + f"-{campaign.name}.pdf")
 
 
 @bp.route("/<int:campaign_id>/check")

@@ -56,7 +56,7 @@ def issues_ledger(params: Params, user: User, progress: Progress) -> Output:
     today = calendar.china_today()
     return _ledger(issues.search_query(issue_filter(params), today),
                    _("Rectification ledger, %(date)s", date=today.isoformat()),
-                   f"{_('Rectification ledger')}-{today.isoformat()}.xlsx", progress)
+                   _("Rectification ledger") + f"-{today.isoformat()}.xlsx", progress)
 
 
 @register("issues.unit_ledger", roles=(Role.UNIT,))
@@ -66,7 +66,7 @@ def unit_ledger(params: Params, user: User, progress: Progress) -> Output:
     return _ledger(issues.for_unit_query(user.unit_id or 0),
                    _("Rectification ledger of %(unit)s, %(date)s", unit=user.unit.name if user.unit else "",
                      date=today.isoformat()),
-                   f"{_('Rectification ledger')}-{today.isoformat()}.xlsx", progress)
+                   _("Rectification ledger") + f"-{today.isoformat()}.xlsx", progress)
 
 
 @register("campaigns.ledger", roles=(Role.LEADER,))
@@ -75,14 +75,14 @@ def campaign_ledger(params: Params, user: User, progress: Progress) -> Output:
     campaign = _campaign(params)
     query = issues.search_query(issues.IssueFilter(campaign_id=campaign.id), calendar.china_today())
     return _ledger(query, _("Rectification ledger: %(name)s", name=campaign.name),
-                   f"{_('Rectification ledger')}-{campaign.name}.xlsx", progress)
+                   _("Rectification ledger") + f"-{campaign.name}.xlsx", progress)
 
 
 @register("archive.visits_csv", roles=(Role.LEADER,))
 def visits_csv(params: Params, user: User, progress: Progress) -> Output:
     """The archive's visits with their answers, one column per question, as CSV."""
     template = checklists.registry().current()
-    name = f"{_('Visits')}-{calendar.china_today().isoformat()}.csv"
+    name = _("Visits") + f"-{calendar.china_today().isoformat()}.csv"
     return Output(name, "text/csv", _encoded(reports.visits_export.csv_chunks(archive_filter(params), template)))
 
 
@@ -93,7 +93,7 @@ def visits_xlsx(params: Params, user: User, progress: Progress) -> Output:
     today = calendar.china_today().isoformat()
     content = reports.visits_export.workbook(archive_filter(params), template,
                                              _("Visits and answers, %(date)s", date=today))
-    return Output(f"{_('Visits')}-{today}.xlsx", XLSX, (content,))
+    return Output(_("Visits") + f"-{today}.xlsx", XLSX, (content,))
 
 
 def _count(stmt: sa.Select) -> int:

@@ -84,9 +84,10 @@ def start() -> ResponseReturnValue:
     except ServiceError as refused:
         db.session.rollback()
         abort(refused.status, str(refused.message))
-    db.session.commit()
-    queue.enqueue(job.id)
-    return redirect(url_for("exports.detail", job_id=job.id), 303)
+    job_id = job.id
+    db.session.commit()  # the worker must find the row (and SQLite's write lock free)
+    queue.enqueue(job_id)
+    return redirect(url_for("exports.detail", job_id=job_id), 303)
 
 
 def _mine(job_id: str) -> Job:

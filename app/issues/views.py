@@ -76,7 +76,7 @@ def notice_pdf(unit_id: int) -> Response:
 
 def _notice(unit: Unit, pdf: bool = False) -> Response:
     today = issues.china_today()
-    name = f"{_('Rectification notice')}-{unit.name}-{today.isoformat()}"
+    name = _("Rectification notice") + f"-{unit.name}-{today.isoformat()}"
     if pdf:
         if not reports.pdf_available():
             abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "

@@ -119,23 +119,26 @@ def _reporter(job_id: str) -> Progress:
     return progress
 
 
-def _claim(job_id: str, now: datetime) -> Job | None:
+def _claim(job_id: str, now: datetime) -> tuple[str, dict[str, Any], int, str] | None:
+    """Mark the job running; its kind, parameters, user and locale, read before the commit (a
+    read after it would begin a transaction that holds SQLite's write lock)."""
     job = db.session.get(Job, job_id)
     if job is None or job.state not in (JobState.QUEUED, JobState.RUNNING):
         db.session.rollback()
         return None  # done, failed or expired already: the queue delivered it twice
     job.move(JobState.RUNNING)
     job.started_at = now
+    claimed = job.kind, dict(job.params), job.user_id, job.locale
     db.session.commit()
-    return job
+    return claimed
 
 
 def run(job_id: str, storage: FileStorage, ttl: timedelta, now: Callable[[], datetime] = utcnow) -> Job | None:
     """Produce the job's file and record the outcome; None if there is nothing to run."""
-    job = _claim(job_id, now())
-    if job is None:
+    claimed = _claim(job_id, now())
+    if claimed is None:
         return None
-    kind_name, params, user_id, locale = job.kind, dict(job.params), job.user_id, job.locale
+    kind_name, params, user_id, locale = claimed
     key: str | None = None
     error = ""
     try:

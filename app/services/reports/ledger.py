@@ -133,7 +133,7 @@ def workbook(query: sa.Select, today: date, heading: str,
     book = xlsx.new_book()
     sheet = xlsx.Sheet(book, _("Ledger"), heading, columns())
     states = {k: str(v) for k, v in STATE_LABELS.items()}
-    overdue = f"（{_('overdue')}）"
+    overdue = "（" + _("overdue") + "）"
     for row in rows(query, today):
         state = states[row.state] + (overdue if row.overdue else "")
         # Only what needs it is styled (styles cost per cell): long texts wrap, open issues are
