@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from app.args import int_arg, paginate
+from app.args import date_arg, int_arg, paginate
 from app.auth.access import deny, roles_required
 from app.downloads import docx_download, pdf_download, xlsx_download
 from app.extensions import db
@@ -98,7 +98,39 @@ def _filter() -> issues.IssueFilter:
         unit_id=int_arg("unit"), hall_id=int_arg("hall"), window_id=int_arg("window"),
         category=enum_arg("category", Category), severity=enum_arg("severity", Severity),
         state=enum_arg("state", IssueState), overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"),
-        campaign_id=int_arg("campaign"))
+        campaign_id=int_arg("campaign"), found_from=date_arg("from"), found_to=date_arg("to"))
+
+
+def _period_circular(pdf: bool) -> Response:
+    """The 通报 of the issues found between ?from= and ?to=; back to the list saying what is wrong
+    with the period otherwise."""
+    try:
+        span = reports.period(request.args.get("from"), request.args.get("to"))
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("issues.listing", **request.args))
+    today, files = issues.china_today(), current_app.extensions["ruwo_storage"]
+    name = f"{_('Circular')}-{span.start.isoformat()}-{span.end.isoformat()}"
+    if not pdf:
+        return docx_download(reports.period_circular(span, today, files), f"{name}.docx")
+    if not reports.pdf_available():
+        abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
+                     "download the .docx instead."))
+    return pdf_download(reports.period_circular_pdf(span, today, files), f"{name}.pdf")
+
+
+@bp.route("/all/circular.docx")
+@leader_only
+def period_circular() -> Response:
+    """The 通报 of a period (.docx draft in 公文 layout): the issues found in it across campaigns."""
+    return _period_circular(pdf=False)
+
+
+@bp.route("/all/circular.pdf")
+@leader_only
+def period_circular_pdf() -> Response:
+    """The 通报 of a period as PDF."""
+    return _period_circular(pdf=True)
 
 
 @bp.route("/all/ledger.xlsx")
