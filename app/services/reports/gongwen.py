@@ -141,7 +141,7 @@ def photos(doc: DocumentObject, thumbnails: Sequence[Thumbnail]) -> None:
     para.paragraph_format.space_before = para.paragraph_format.space_after = Pt(6)
     for n, thumb in enumerate(thumbnails):
         if n:
-            para.add_run("\u3000")
+            para.add_run(" ")
         width, height = thumb.size_mm()
         para.add_run().add_picture(BytesIO(thumb.jpeg), width=Mm(width), height=Mm(height))
 

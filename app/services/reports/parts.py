@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: How wide and how tall at most a case's photo is printed, in millimetres.
-PHOTO_BOX_MM = (52.0, 52.0)
+#: How wide and how tall at most a case's photo is printed, in millimetres: three side by side
+#: fit the 156 mm of a line.
+PHOTO_BOX_MM = (48.0, 48.0)
 
 
 @dataclass(frozen=True)
