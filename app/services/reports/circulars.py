@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -21,7 +22,6 @@ from app.extensions import db
 from app.labels import CATEGORY_LABELS
 from app.models import Campaign, Issue, Occurrence, Visit, VisitState
 from app.services import campaigns
-from app.services.calendar import china_today
 from app.services.errors import ServiceError
 from app.services.issues import IssueFilter, search_query, unit_view
 from app.services.reports import gongwen, office, pdf
@@ -34,6 +34,8 @@ from app.services.reports.thumbnails import PhotoFiles, Thumbnails
 MAX_PERIOD_DAYS = 366
 QUARTERS = "一二三四"
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Periods are counted in China's days.
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -151,14 +153,11 @@ def circular_parts(campaign: Campaign, today: date, files: PhotoFiles | None = N
 
 def _visits_in(span: Period) -> tuple[int, int]:
     """Approved visits made in the period (by the China day they began) and the windows they saw."""
-    margin = timedelta(days=1)  # China's day against stored UTC: widen, then count by the day
     made = sa.func.coalesce(Visit.arrived_at, Visit.submitted_at)
-    rows = db.session.execute(sa.select(Visit.window_id, made).where(
-        Visit.state == VisitState.APPROVED,
-        made >= datetime.combine(span.start - margin, datetime.min.time()),
-        made < datetime.combine(span.end + margin * 2, datetime.min.time()))).all()
-    inside = [window for window, at in rows if at is not None and span.covers(china_today(at))]
-    return len(inside), len(set(inside))
+    first, after = (datetime.combine(d, time(), tzinfo=CHINA) for d in (span.start, span.end + timedelta(days=1)))
+    windows = db.session.scalars(sa.select(Visit.window_id).where(
+        Visit.state == VisitState.APPROVED, made >= first, made < after)).all()
+    return len(windows), len(set(windows))
 
 
 def period_parts(span: Period, today: date, files: PhotoFiles | None = None) -> Parts:
