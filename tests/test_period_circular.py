@@ -5,7 +5,6 @@ visits and issues, its ledger as 附件; bad or reversed days are explained, nev
 from __future__ import annotations
 
 import io
-import subprocess
 from datetime import date
 
 import pytest

@@ -108,7 +108,8 @@ def _period_circular(pdf: bool) -> Response:
         span = reports.period(request.args.get("from"), request.args.get("to"))
     except ServiceError as exc:
         flash(str(exc.message), "error")
-        return redirect(url_for("issues.listing", **request.args))
+        typed = {k: request.args.get(k, "")[:10] for k in ("from", "to") if request.args.get(k)}
+        return redirect(url_for("issues.listing", **typed))
     today, files = issues.china_today(), current_app.extensions["ruwo_storage"]
     name = f"{_('Circular')}-{span.start.isoformat()}-{span.end.isoformat()}"
     if not pdf:
