@@ -137,7 +137,7 @@ def photos(doc: DocumentObject, thumbnails: Sequence[Thumbnail]) -> None:
     if not thumbnails:
         return
     para = paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    para.paragraph_format.line_spacing = None  # a fixed line height would clip the pictures
+    para.paragraph_format.line_spacing = 1.0  # single, not the body's exact 28 pt, which clips pictures
     para.paragraph_format.space_before = para.paragraph_format.space_after = Pt(6)
     for n, thumb in enumerate(thumbnails):
         if n:
@@ -217,6 +217,7 @@ def document(parts: Parts, today: date) -> bytes:
             para = paragraph(doc)
             add_run(para, case.lead, SUBHEADING_FONT)
             add_run(para, case.text)
+            para.paragraph_format.keep_with_next = bool(case.photos)  # the case on the page of its photos
             photos(doc, case.photos)
         for text in section.paragraphs:
             paragraph(doc, text)
