@@ -158,3 +158,18 @@ def test_the_periods_circular_pdf_reads_back(seeded, tmp_path) -> None:
     assert "关于2026年11月暗访发现问题情况的通报" in text and f"发现问题{november}个" in text
     assert "县不动产登记中心" not in text and "— 1 —" in pages[0] and "— 2 —" in pages[1]
 
+
+
+def test_a_periods_cases_show_the_photos_of_their_visits_in_the_period(seeded) -> None:
+    from tests.test_circular_photos import attach_photos
+
+    with seeded.app_context():
+        november = approved({"attitude_score": 1})
+        visit = db.session.get(Visit, november[0].occurrences[0].finding.visit_id)
+        attach_photos(visit, 2)
+        db.session.commit()
+    leader = client_for(seeded, "leader")
+    doc = Document(io.BytesIO(leader.get(f"{URL}.docx?from=2026-11-20&to=2026-11-20").get_data()))
+    assert len(doc.inline_shapes) == 2 * len(november)
+    earlier = Document(io.BytesIO(leader.get(f"{URL}.docx?from=2026-11-01&to=2026-11-19").get_data()))
+    assert len(earlier.inline_shapes) == 0
