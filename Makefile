@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv
+bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
@@ -74,6 +74,9 @@ bench-ledger: install
 
 bench-visits-csv: install
 	$(BIN)/python bench/visits_csv.py
+
+bench-circular: install
+	$(BIN)/python bench/circular.py
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py $(VISITS)

@@ -1,4 +1,4 @@
-"""Reading numbers from the address, in one place: ids, pages and years within their bounds.
+"""Reading numbers from the address, in one place: ids, pages, years and days within their bounds.
 
 A value that is not a number, or lies outside what the database can hold, reads as absent:
 an address someone edited by hand leads to a page, never to an error from the database.
@@ -6,8 +6,10 @@ an address someone edited by hand leads to a page, never to an error from the da
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +22,8 @@ from app.extensions import db
 
 #: The largest id a row can have: PostgreSQL's INTEGER (SQLite's are wider).
 ID_MAX = 2**31 - 1
+#: A day as date inputs send it.
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: Pages past this are past the end of any list the app keeps.
 PAGE_MAX = 1_000_000
 
@@ -44,6 +48,18 @@ def int_arg(name: str, *, lo: int = 1, hi: int = ID_MAX, args: Mapping[str, str]
     except ValueError:
         return None
     return value if lo <= value <= hi else None
+
+
+def date_arg(name: str, *, args: Mapping[str, str] | None = None) -> date | None:
+    """The query argument ``name`` (of ``args``, by default the request's) as a day
+    (YYYY-MM-DD), or None."""
+    raw = str((request.args if args is None else args).get(name, "")).strip()
+    if not ISO_DAY.fullmatch(raw):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 #: Lists count their rows up to this many; beyond it they say "more than" (a count of a

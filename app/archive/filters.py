@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
-
-from app.args import int_arg
+from app.args import date_arg, int_arg
 from app.models import VisitState
 from app.services import visits
-
-
-def _date_arg(args: Mapping[str, str], name: str) -> date | None:
-    raw = str(args.get(name, "")).strip()
-    try:
-        return date.fromisoformat(raw) if len(raw) == 10 else None
-    except ValueError:
-        return None
 
 
 def archive_filter(args: Mapping[str, str]) -> visits.ArchiveFilter:
@@ -23,7 +13,7 @@ def archive_filter(args: Mapping[str, str]) -> visits.ArchiveFilter:
     state = args.get("state", "")
     found = args.get("findings", "")
     return visits.ArchiveFilter(
-        date_from=_date_arg(args, "from"), date_to=_date_arg(args, "to"),
+        date_from=date_arg("from", args=args), date_to=date_arg("to", args=args),
         campaign_id=int_arg("campaign", args=args), hall_id=int_arg("hall", args=args),
         window_id=int_arg("window", args=args), unit_id=int_arg("unit", args=args),
         inspector_id=int_arg("inspector", args=args), service_item_id=int_arg("item", args=args),

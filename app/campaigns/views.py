@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -210,7 +210,7 @@ def circular(campaign_id: int) -> Response:
     campaign = _load(campaign_id)
     if campaign.state not in (CampaignState.CLOSED, CampaignState.PUBLISHED):
         deny(404)
-    content = reports.circular(campaign, calendar.china_today())
+    content = reports.circular(campaign, calendar.china_today(), current_app.extensions["ruwo_storage"])
     name = _("Circular")
     return docx_download(content, f"{name}-{campaign.name}.docx")
 
@@ -225,7 +225,7 @@ def circular_pdf(campaign_id: int) -> Response:
     if not reports.pdf_available():
         abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
                      "download the .docx instead."))
-    content = reports.circular_pdf(campaign, calendar.china_today())
+    content = reports.circular_pdf(campaign, calendar.china_today(), current_app.extensions["ruwo_storage"])
     return pdf_download(content, _("Circular") + f"-{campaign.name}.pdf")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import TypeVar
 
-from app.args import int_arg
+from app.args import date_arg, int_arg
 from app.models import Category, IssueState, Severity
 from app.services import issues
 
@@ -25,4 +25,5 @@ def issue_filter(args: Mapping[str, str]) -> issues.IssueFilter:
         window_id=int_arg("window", args=args), category=_enum_arg(args, "category", Category),
         severity=_enum_arg(args, "severity", Severity), state=_enum_arg(args, "state", IssueState),
         overdue=args.get("overdue") == "1", sort=args.get("sort", "deadline"),
-        campaign_id=int_arg("campaign", args=args))
+        campaign_id=int_arg("campaign", args=args), found_from=date_arg("from", args=args),
+        found_to=date_arg("to", args=args))

@@ -85,6 +85,39 @@ def _notice(unit: Unit, pdf: bool = False) -> Response:
     return docx_download(reports.rectification_notice(unit, today), f"{name}.docx")
 
 
+def _period_circular(pdf: bool) -> Response:
+    """The 通报 of the issues found between ?from= and ?to=; back to the list saying what is wrong
+    with the period otherwise."""
+    try:
+        span = reports.period(request.args.get("from"), request.args.get("to"))
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+        typed = {k: request.args.get(k, "")[:10] for k in ("from", "to") if request.args.get(k)}
+        return redirect(url_for("issues.listing", **typed))
+    today, files = issues.china_today(), current_app.extensions["ruwo_storage"]
+    name = _("Circular") + f"-{span.start.isoformat()}-{span.end.isoformat()}"
+    if not pdf:
+        return docx_download(reports.period_circular(span, today, files), f"{name}.docx")
+    if not reports.pdf_available():
+        abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
+                     "download the .docx instead."))
+    return pdf_download(reports.period_circular_pdf(span, today, files), f"{name}.pdf")
+
+
+@bp.route("/all/circular.docx")
+@leader_only
+def period_circular() -> Response:
+    """The 通报 of a period (.docx draft in 公文 layout): the issues found in it across campaigns."""
+    return _period_circular(pdf=False)
+
+
+@bp.route("/all/circular.pdf")
+@leader_only
+def period_circular_pdf() -> Response:
+    """The 通报 of a period as PDF."""
+    return _period_circular(pdf=True)
+
+
 @bp.route("/all/ledger.xlsx")
 @leader_only
 def ledger() -> ResponseReturnValue:

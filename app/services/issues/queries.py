@@ -41,6 +41,9 @@ class IssueFilter:
     sort: str = "deadline"
     #: Issues found by visits of this campaign.
     campaign_id: int | None = None
+    #: Issues with an occurrence observed between these days (inclusive; either may be open).
+    found_from: date | None = None
+    found_to: date | None = None
 
 
 def _loaded() -> sa.Select:
@@ -64,6 +67,10 @@ def search_query(spec: IssueFilter, today: date) -> sa.Select:
     if spec.campaign_id:
         stmt = stmt.where(Issue.occurrences.any(Occurrence.finding.has(Finding.visit.has(
             Visit.assignment.has(Assignment.campaign_id == spec.campaign_id)))))
+    if spec.found_from or spec.found_to:
+        stmt = stmt.where(Issue.occurrences.any(sa.and_(
+            Occurrence.observed_on >= spec.found_from if spec.found_from else sa.true(),
+            Occurrence.observed_on <= spec.found_to if spec.found_to else sa.true())))
     order = {"deadline": (Issue.deadline, Issue.id), "newest": (Issue.id.desc(),),
              "severity": (sa.case({s.value: -s.rank for s in Severity}, value=Issue.severity), Issue.deadline,
                           Issue.id)}

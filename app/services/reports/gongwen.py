@@ -3,6 +3,7 @@ rule, 方正小标宋简体 titles, 三号仿宋_GB2312 text, 黑体 and 楷体_
 
 Fonts are set for East Asian text (w:eastAsia) as well as Latin, so that WPS and Word use them.
 No clock time is written: ``no_clock`` masks any a text carries (units receive these documents).
+Pages are numbered at the foot ("— 1 —"), odd pages on the right and even ones on the left.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
-from app.services.reports.parts import Parts
+from app.services.reports.parts import Parts, Thumbnail
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -33,6 +34,10 @@ SUBHEADING_FONT = "楷体_GB2312"
 BODY_SIZE = Pt(16)
 TITLE_SIZE = Pt(22)
 RED = RGBColor(0xE0, 0x00, 0x00)
+#: Page numbers: 4号 半角宋体 digits with a dash (一字线) each side, one character in from the edge.
+PAGE_FONT = "宋体"
+PAGE_SIZE = Pt(14)
+DASH = "\u2014"
 #: Clock times (10:32, 10：32:05, 10时32分, 10点32分), masked in anything a unit receives.
 CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?|\d{1,2}\s*[时点]\s*\d{1,2}\s*分")
 
@@ -127,6 +132,55 @@ def signature(doc: DocumentObject, signatory: str, on: str) -> None:
         para.paragraph_format.right_indent = BODY_SIZE * 4 if text != signatory else BODY_SIZE * 2
 
 
+def photos(doc: DocumentObject, thumbnails: Sequence[Thumbnail]) -> None:
+    """A case's photos in one centred row, each at most PHOTO_BOX_MM."""
+    if not thumbnails:
+        return
+    para = paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    para.paragraph_format.line_spacing = 1.0  # single, not the body's exact 28 pt, which clips pictures
+    para.paragraph_format.space_before = para.paragraph_format.space_after = Pt(6)
+    for n, thumb in enumerate(thumbnails):
+        if n:
+            para.add_run(" ")
+        width, height = thumb.size_mm()
+        para.add_run().add_picture(BytesIO(thumb.jpeg), width=Mm(width), height=Mm(height))
+
+
+def _field(para: Paragraph, instruction: str, shown: str) -> None:
+    """A field (e.g. PAGE) as Word writes it: begin, instruction, separate, last result, end."""
+    def char(kind: str) -> None:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        set_font(para.add_run(), PAGE_FONT, PAGE_SIZE)._r.append(element)
+
+    char("begin")
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    set_font(para.add_run(), PAGE_FONT, PAGE_SIZE)._r.append(code)
+    char("separate")
+    set_font(para.add_run(shown), PAGE_FONT, PAGE_SIZE)
+    char("end")
+
+
+def page_numbers(doc: DocumentObject) -> None:
+    """GB/T 9704 page numbers, "— 1 —", at the foot: odd pages on the right, even pages on the
+    left, one character in. Later sections (the 附件) carry on with the same footers."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    section = doc.sections[0]
+    section.footer_distance = Mm(23)  # the number's top about 7 mm below the text block (35 mm margin)
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer,
+                                                                       WD_ALIGN_PARAGRAPH.LEFT)):
+        para = footer.paragraphs[0]
+        para.alignment = align
+        fmt = para.paragraph_format
+        fmt.right_indent, fmt.left_indent = (PAGE_SIZE, None) if align == WD_ALIGN_PARAGRAPH.RIGHT else (
+            None, PAGE_SIZE)
+        set_font(para.add_run(f"{DASH} "), PAGE_FONT, PAGE_SIZE)
+        _field(para, "PAGE", "1")
+        set_font(para.add_run(f" {DASH}"), PAGE_FONT, PAGE_SIZE)
+
+
 def attachment_table(doc: DocumentObject, caption: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     """附件 on a landscape page of its own: "附件" in 黑体, the caption as a title, then the table."""
     section = doc.add_section()
@@ -134,6 +188,7 @@ def attachment_table(doc: DocumentObject, caption: str, header: Sequence[str], r
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.top_margin, section.bottom_margin = Mm(28), Mm(26)
     section.left_margin, section.right_margin = Mm(37), Mm(35)
+    section.footer_distance = Mm(14)
     paragraph(doc, "附件", HEADING_FONT, indent=False)
     title(doc, caption)
     table = doc.add_table(rows=1, cols=len(header))
@@ -150,6 +205,7 @@ def attachment_table(doc: DocumentObject, caption: str, header: Sequence[str], r
 def document(parts: Parts, today: date) -> bytes:
     """The .docx of a document's parts: 版头, title, 主送, body, 落款, then the ledger 附件."""
     doc = new_document(parts.header, parts.title, today)
+    page_numbers(doc)
     masthead(doc, parts.header, parts.number)
     title(doc, parts.title)
     paragraph(doc, parts.addressee, indent=False)
@@ -161,6 +217,8 @@ def document(parts: Parts, today: date) -> bytes:
             para = paragraph(doc)
             add_run(para, case.lead, SUBHEADING_FONT)
             add_run(para, case.text)
+            para.paragraph_format.keep_with_next = bool(case.photos)  # the case on the page of its photos
+            photos(doc, case.photos)
         for text in section.paragraphs:
             paragraph(doc, text)
     paragraph(doc, parts.attachment)

@@ -2,7 +2,8 @@
 
 Numbers are derived, not stored, so downloading a draft writes nothing and gives the same
 number again: a 通报 is numbered by its campaign's place among the campaigns ending that year
-(安如我办〔2026〕3号); 整改通知 have their own series (安如我办改〔2026〕5号), by the unit's place.
+(安如我办〔2026〕3号), a period's 通报 leaves it blank for the registry; 整改通知 have their
+own series (安如我办改〔2026〕5号), by the unit's place.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def circular_number(campaign: Campaign) -> str:
         sa.or_(Campaign.ends_on < campaign.ends_on, sa.and_(Campaign.ends_on == campaign.ends_on,
                                                               Campaign.id <= campaign.id)))) or 1
     return f"{office().number_prefix}〔{year}〕{n}号"
+
+
+def period_number(year: int) -> str:
+    """The 发文字号 of a period's 通报, its number left blank: such 通报 are outside the campaigns'
+    series, so the registry gives the number when the draft is signed."""
+    return f"{office().number_prefix}〔{year}〕\u3000\u3000号"
 
 
 def notice_number(unit: Unit, year: int) -> str:
