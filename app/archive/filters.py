@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+
 from app.args import date_arg, int_arg
 from app.models import VisitState
 from app.services import visits
