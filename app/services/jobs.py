@@ -13,6 +13,7 @@ Unlike the other services, ``run`` and ``expire`` commit: they are whole units o
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -40,6 +41,9 @@ Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 0.5
 #: A job neither done nor failed this long after it was asked for has lost its worker.
 STALE_AFTER = timedelta(hours=6)
+#: A job's id: random, 32 hexadecimal digits.
+JOB_ID_BYTES = 16
+JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def create(kind_name: str, params: Mapping[str, Any], user: User, locale: str) -
     found = _KINDS.get(kind_name)
     if found is None or user.role not in found.roles:
         raise NotFound(_l("There is no such export."))
-    job = Job(id=secrets.token_hex(16), kind=kind_name, params=dict(params), user_id=user.id, locale=locale)
+    job = Job(id=secrets.token_hex(JOB_ID_BYTES), kind=kind_name, params=dict(params), user_id=user.id, locale=locale)
     db.session.add(job)
     db.session.flush()
     audit.record("export.queued", actor=user, object_type="job", object_id=job.id, detail=kind_name)
@@ -91,7 +95,7 @@ def create(kind_name: str, params: Mapping[str, Any], user: User, locale: str) -
 
 def mine(job_id: str, user: User) -> Job:
     """The job, if ``user`` asked for it (another's does not exist for them)."""
-    job = db.session.get(Job, job_id) if len(job_id) <= 32 else None
+    job = db.session.get(Job, job_id) if JOB_ID.fullmatch(job_id) else None
     if job is None or job.user_id != user.id:
         raise NotFound(_l("There is no such export."))
     return job
