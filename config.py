@@ -68,6 +68,22 @@ class Config:
     #: Per export kind, the most rows made within the request (see app/exports/kinds.py).
     EXPORT_INLINE_LIMITS: dict[str, int] = {}
 
+    #: The app's address as users reach it (links in e-mails and WeCom posts), e.g.
+    #: "https://ruwo.example.gov.cn"; empty: messages carry no link.
+    PUBLIC_URL = ""
+    #: Reminders: this many working days before a deadline; the leader is asked to confirm an
+    #: admonition talk (约谈) and a circular (通报) at these working days overdue.
+    REMIND_BEFORE_WORKING_DAYS = 3
+    ESCALATION_PROPOSALS = [5, 10]
+    #: E-mail notifications (each user chooses them): SMTP server, sender, "starttls" | "ssl" |
+    #: "none", and a login if the server needs one. No server: e-mails wait, and are retried.
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_SENDER = "ruwo@localhost"
+    MAIL_TLS = "starttls"
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+
     # Rate limits of login attempts (Flask-Limiter); the lockout itself is in the database.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"

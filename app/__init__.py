@@ -108,11 +108,12 @@ def register_blueprints(app: Flask) -> None:
     from app.exports.views import bp as exports_bp
     from app.issues.views import bp as issues_bp
     from app.main.views import bp as main_bp
+    from app.notifications.views import bp as notifications_bp
     from app.photos.views import bp as photos_bp
     from app.visits.views import bp as visits_bp
 
     for bp in (main_bp, auth_bp, admin_bp, catalogue_bp, dashboard_bp, campaigns_bp, archive_bp, visits_bp,
-               issues_bp, photos_bp, exports_bp):
+               issues_bp, photos_bp, exports_bp, notifications_bp):
         app.register_blueprint(bp)
 
 

@@ -18,7 +18,7 @@ from flask import Flask, current_app, g, has_app_context
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, SqliteStorage
 
-from app.services import jobs
+from app.services import calendar, jobs, notifications
 from app.services.storage import FileStorage
 
 #: Bound to the app's settings by ``init_app``; tasks are registered on it at import.
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     exports = app.config.get("EXPORTS_PATH") or Path(app.instance_path) / "exports"
     app.extensions["ruwo_exports"] = FileStorage(Path(exports))
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(remind_command)
 
 
 def _app_now() -> Flask:
@@ -84,6 +85,32 @@ def expire_exports() -> None:
         jobs.expire(exports_storage(app))
 
 
+@huey.periodic_task(crontab(minute="5", hour="0"))
+def remind_daily() -> None:
+    """Reminders and the overdue ladder, every day at 08:05 China time (00:05 UTC)."""
+    app = _app_now()
+    with app.app_context():
+        g.task = "remind"
+        remind(app)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def send_deliveries() -> None:
+    """E-mails and WeCom posts that are due, every minute."""
+    app = _app_now()
+    with app.app_context():
+        g.task = "deliveries"
+        notifications.send_due(notifications.default_sender(app.config))
+
+
+def remind(app: Flask) -> notifications.Summary:
+    """Run the reminders and the ladder for China's today with the app's settings."""
+    proposals = tuple(zip(app.config["ESCALATION_PROPOSALS"], (2, 3), ("issue.propose_talk", "issue.propose_circular"),
+                          strict=False))
+    return notifications.remind(calendar.china_today(), remind_before=int(app.config["REMIND_BEFORE_WORKING_DAYS"]),
+                                proposals=proposals)
+
+
 @click.group("jobs")
 def jobs_cli() -> None:
     """Background jobs: run a worker, expire old files."""
@@ -107,3 +134,13 @@ def sweep() -> None:
     app = _app_now()
     removed = jobs.expire(exports_storage(app))
     click.echo(f"{removed} expired exports removed")
+
+
+@click.command("remind")
+def remind_command() -> None:
+    """Send today's reminders and take the overdue ladder's steps (for cron; the jobs worker
+    also does it daily). Running it twice sends nothing twice."""
+    summary = remind(_app_now())
+    sent, failed = notifications.send_due(notifications.default_sender(_app_now().config))
+    steps = ", ".join(f"{k} {v}" for k, v in sorted(summary.taken.items())) or "nothing due"
+    click.echo(f"{steps}; {sent} messages sent, {failed} given up")

@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "sent_back": _l("Sent back for more rectification"), "closed_by_leader": _l("Closed out on the evidence"),
     "closed_by_revisit": _l("Closed out after a re-visit"), "revisit_assigned": _l("Re-visit assigned"),
     "revisit_failed": _l("Re-visit found it again"), "escalated_1": _l("Escalated: supervision (督办)"),
+    "overdue_notice": _l("Overdue notice (督办) sent automatically"),
     "escalated_2": _l("Escalated: admonition talk (约谈)"), "escalated_3": _l("Escalated: circular (通报)"),
     "updated": _l("Details changed"), "closed": _l("Closed out"),
     "revisit_inconclusive": _l("Re-visit could not verify every point"),

@@ -39,6 +39,7 @@ from app.models.issue import (
     Severity,
 )
 from app.models.job import JOB_TRANSITIONS, Job, JobInvalidTransition, JobState
+from app.models.notification import Channel, Delivery, DeliveryState, Notification, ReminderStep
 from app.models.office import OfficeSettings
 from app.models.revisit import RevisitCheck, RevisitVerdict, Verdict
 from app.models.user import Role, User
@@ -80,6 +81,11 @@ __all__ = [
     "IssueState",
     "Occurrence",
     "OfficeSettings",
+    "Channel",
+    "Delivery",
+    "DeliveryState",
+    "Notification",
+    "ReminderStep",
     "JOB_TRANSITIONS",
     "Job",
     "JobInvalidTransition",

@@ -23,6 +23,8 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     active: Mapped[bool] = mapped_column(default=True)
+    #: The unit's WeCom (企业微信) group-robot webhook, if it chose to be told there.
+    wecom_webhook: Mapped[Optional[str]] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     windows: Mapped[list[Window]] = relationship(back_populates="unit")

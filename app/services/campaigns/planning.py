@@ -31,6 +31,7 @@ from app.services import audit, calendar, checklists
 from app.services.campaigns import draw as drawing
 from app.services.campaigns.inputs import draw_inputs
 from app.services.errors import ServiceError
+from app.services.notifications import events as notification_events
 
 NAME_MAX = 120
 
@@ -219,6 +220,7 @@ def back_to_planning(campaign: Campaign, *, actor: User, reason: str) -> None:
 def start(campaign: Campaign, *, actor: User) -> None:
     """Open the campaign: inspectors see their assignments from its start date."""
     _move(campaign, CampaignState.ACTIVE, actor, "started")
+    notification_events.campaign_started(campaign)
 
 
 def close(campaign: Campaign, *, actor: User) -> None:

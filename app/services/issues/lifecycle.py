@@ -33,6 +33,7 @@ from app.models import (
 from app.services import audit, calendar, visits
 from app.services.calendar import china_today
 from app.services.errors import ServiceError
+from app.services.notifications import events as notification_events
 from app.services.storage import FileStorage
 
 MAX_EVIDENCE = 10
@@ -49,6 +50,7 @@ def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",
     db.session.add(event)
     audit.record(f"issue.{kind}", actor=actor, actor_name="" if actor else "system",
                  object_type="issue", object_id=issue.id or "", detail=f"{previous or ''}->{issue.state}")
+    notification_events.issue_event(issue, event)
     return event
 
 

@@ -34,6 +34,7 @@ from app.services import audit, calendar, checklists
 from app.services.errors import ServiceError
 from app.services.issues import revisits
 from app.services.issues.lifecycle import add_event, china_today, move
+from app.services.notifications import events as notification_events
 
 #: Working days to rectify, by severity (leaders can change a deadline).
 RECTIFICATION_DAYS = {Severity.CRITICAL: 3, Severity.HIGH: 5, Severity.MEDIUM: 10, Severity.LOW: 15}
@@ -99,6 +100,7 @@ def return_visit(visit: Visit, leader: User, comment: str) -> None:
     except InvalidTransition as exc:
         raise ServiceError(_l("Only submitted visits can be reviewed.")) from exc
     audit.record("visit.return", actor=leader, object_type="visit", object_id=visit.id)
+    notification_events.visit_returned(visit, comment.strip()[:1000])
 
 
 def approve(visit: Visit, leader: User, now: datetime | None = None) -> list[Issue]:

@@ -1,0 +1,1 @@
+"""A user's notifications: the count in the header and the list page."""
