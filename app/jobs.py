@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app, g, has_app_context
+from flask.cli import AppGroup, with_appcontext
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, SqliteStorage
 
@@ -111,7 +112,7 @@ def remind(app: Flask) -> notifications.Summary:
                                 proposals=proposals)
 
 
-@click.group("jobs")
+@click.group("jobs", cls=AppGroup)
 def jobs_cli() -> None:
     """Background jobs: run a worker, expire old files."""
 
@@ -137,6 +138,7 @@ def sweep() -> None:
 
 
 @click.command("remind")
+@with_appcontext
 def remind_command() -> None:
     """Send today's reminders and take the overdue ladder's steps (for cron; the jobs worker
     also does it daily). Running it twice sends nothing twice."""

@@ -257,3 +257,15 @@ def test_a_units_large_ledger_is_its_own_rows(seeded) -> None:
     sheet = load_workbook(io.BytesIO(unit.get(job_page + "/download").get_data())).active
     owners = {r[7] for r in sheet.iter_rows(min_row=3, values_only=True)}
     assert owners == {"县市场监督管理局"}
+
+
+def test_the_sweep_command_deletes_what_has_expired(seeded) -> None:
+    seeded.config["EXPORT_INLINE_LIMITS"] = {"issues.ledger": -1}
+    leader = client_for(seeded, "leader")
+    start(leader, leader.get("/issues/all/ledger.xlsx"))
+    runner = seeded.test_cli_runner()
+    assert "0 expired exports removed" in runner.invoke(args=["jobs", "sweep"]).output
+    seeded.config["EXPORT_TTL_HOURS"] = 0
+    start(leader, leader.get("/issues/all/ledger.xlsx"))
+    assert "1 expired exports removed" in runner.invoke(args=["jobs", "sweep"]).output
+    assert len(stored_files(seeded)) == 1

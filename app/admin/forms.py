@@ -66,6 +66,9 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(REQUIRED), Length(max=32)],
                        description=_l("Short and stable, e.g. market; used in account names (unit-market)."))
     name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=100)])
+    wecom_webhook = StringField(_l("WeCom group robot"), validators=[Length(max=300)],
+                                description=_l("Optional: the webhook address of the unit's WeCom group robot; "
+                                               "its notifications are posted there too."))
 
 
 class HallForm(FlaskForm):

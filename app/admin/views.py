@@ -55,8 +55,8 @@ def unit_form(unit_id: int | None = None) -> ResponseReturnValue:
     unit = db.get_or_404(Unit, unit_id) if unit_id else None
     form = forms.UnitForm(obj=unit)
     done = save_form(
-        form, lambda: catalogue.save_unit(catalogue.UnitData(form.code.data, form.name.data), unit,
-                                          actor=current_user),
+        form, lambda: catalogue.save_unit(
+            catalogue.UnitData(form.code.data, form.name.data, form.wecom_webhook.data or ""), unit, actor=current_user),
         _("Unit saved."), lambda _obj: url_for("catalogue.units"))
     return done or form_page(form, _("Edit unit") if unit else _("New unit"), url_for("catalogue.units"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -50,3 +50,11 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class NotificationsForm(FlaskForm):
+    """Whether notifications are also e-mailed, and where."""
+
+    email = EmailField(_l("E-mail address"), validators=[Length(max=254)], render_kw={"autocomplete": "email"})
+    by_email = BooleanField(_l("Also send my notifications by e-mail"))
+    submit = SubmitField(_l("Save"))

@@ -9,10 +9,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import login_required_any, public
-from app.auth.forms import ChangePasswordForm, LoginForm
+from app.auth.forms import ChangePasswordForm, LoginForm, NotificationsForm
 from app.auth.session import end_session, hasher, local_path, start_session
 from app.extensions import db, limiter
-from app.formtools import form_status
+from app.formtools import form_status, save_form
 from app.services import accounts
 from app.services.errors import ServiceError
 
@@ -91,8 +91,13 @@ def change_password() -> ResponseReturnValue:
     ), status
 
 
-@bp.route("/account")
+@bp.route("/account", methods=["GET", "POST"])
 @login_required_any
-def account() -> str:
-    """Who I am, my language, links to change the password."""
-    return render_template("auth/account.html", user=current_user)
+def account() -> ResponseReturnValue:
+    """Who I am, my language, how I am notified, links to change the password."""
+    user = current_user._get_current_object()
+    form = NotificationsForm(data=None if request.method == "POST" else {"email": user.email or "",
+                                                                         "by_email": user.notify_email})
+    done = save_form(form, lambda: accounts.set_notifications(user, form.email.data or "", form.by_email.data),
+                     _("Notification settings saved."), lambda _obj: url_for("auth.account"))
+    return done or (render_template("auth/account.html", user=user, form=form), form_status())

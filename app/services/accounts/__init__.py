@@ -30,6 +30,7 @@ from app.services.accounts.users import (
     reset_password,
     set_conflicts,
     set_locale,
+    set_notifications,
     set_user_active,
     update_user,
 )
@@ -38,7 +39,7 @@ __all__ = [
     # Users
     "USERNAME_RE", "LockoutPolicy", "LoginFailed", "LoginRefusal", "NewUser",
     "admin_reset_password", "admin_unlock", "authenticate", "change_password", "create_user",
-    "find_by_username", "find_unit", "logout", "reset_password", "set_locale", "set_user_active",
+    "find_by_username", "find_unit", "logout", "reset_password", "set_notifications", "set_locale", "set_user_active",
     "update_user", "conflict_unit_ids", "set_conflicts",
     # Passwords
     "Hasher", "character_classes", "check_policy", "hasher_from_config", "policy_problems",

@@ -252,3 +252,19 @@ def set_user_active(user: User, active: bool, *, actor: User | None = None) -> N
         user.revoke_sessions()
     audit.record("user.activate" if active else "user.deactivate", actor=actor,
                  object_type="user", object_id=user.id)
+
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def set_notifications(user: User, email: str, by_email: bool) -> None:
+    """Where the user's notifications are e-mailed, and whether they are (an address is needed)."""
+    email = email.strip()
+    if email and (len(email) > 254 or not EMAIL_RE.match(email)):
+        raise ServiceError(_l("Enter an e-mail address such as name@example.gov.cn."), field="email")
+    if by_email and not email:
+        raise ServiceError(_l("Enter the address notifications should be e-mailed to."), field="email")
+    user.email, user.notify_email = email or None, by_email
+    db.session.flush()
+    audit.record("account.notifications", actor=user, object_type="user", object_id=user.id,
+                 detail="email" if by_email else "in the app only")

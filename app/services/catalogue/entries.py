@@ -90,6 +90,8 @@ class UnitData:
 
     code: str
     name: str
+    #: The unit's WeCom group-robot webhook (https), or empty: no WeCom messages.
+    wecom_webhook: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,9 +143,13 @@ def save_unit(data: UnitData, unit: Unit | None = None, *, actor: User | None = 
     name = data.name.strip()
     if not name:
         raise ServiceError(_l("Enter a name."), field="name")
+    webhook = data.wecom_webhook.strip()
+    if webhook and (not webhook.startswith("https://") or len(webhook) > 300 or any(c.isspace() for c in webhook)):
+        raise ServiceError(_l("The WeCom robot's address starts with https:// (copy it from the group's robot)."),
+                           field="wecom_webhook")
     created = unit is None
     unit = unit or Unit()
-    unit.code, unit.name = code, name
+    unit.code, unit.name, unit.wecom_webhook = code, name, webhook or None
     db.session.add(unit)
     db.session.flush()
     _audit_change(actor, "unit.create" if created else "unit.update", unit, code)

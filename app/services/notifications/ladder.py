@@ -71,7 +71,7 @@ def _steps(issue: Issue, today: date, days: _Days, remind_before: int,
     key = f"issue:{issue.id}:{issue.deadline.isoformat()}"
     if today <= issue.deadline:
         left = days.between(today, issue.deadline)
-        if 0 < left <= remind_before and _take(issue, "reminder", today):
+        if left <= remind_before and _take(issue, "reminder", today):
             notify_unit(issue.lead_unit, "issue.reminder", {**params, "days": left}, link=link,
                         key=f"reminder:{key}")
             summary.add("reminder")
