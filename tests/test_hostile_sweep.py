@@ -65,7 +65,7 @@ QUERY_ARGS: dict[str, list[str]] = {
     "archive.visits_csv": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state", "findings"],
     "archive.visits_xlsx": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state",
                             "findings"],
-    "exports.index": [], "exports.detail": [], "exports.status": [], "exports.download": [],
+    "notifications.index": [], "exports.index": [], "exports.detail": [], "exports.status": [], "exports.download": [],
     "archive.index": ["from", "to", "campaign", "hall", "window", "unit", "inspector", "item", "state", "findings",
                       "page"],
 }

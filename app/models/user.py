@@ -38,7 +38,7 @@ class User(Base):
     phone: Mapped[Optional[str]] = mapped_column(sa.String(32))
     #: Where notifications are e-mailed, if the user chose so (``notify_email``).
     email: Mapped[Optional[str]] = mapped_column(sa.String(254))
-    notify_email: Mapped[bool] = mapped_column(default=False)
+    notify_email: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     #: A unit user's unit, or an inspector's home unit.
