@@ -325,3 +325,24 @@ def test_a_user_chooses_e_mail_and_an_administrator_a_units_robot(seeded) -> Non
     assert admin.post(f"/admin/units/{unit_id}/edit", data={**form, "wecom_webhook": url}).status_code == 302
     with seeded.app_context():
         assert db.session.get(Unit, unit_id).wecom_webhook == url
+
+
+def test_a_problem_found_again_after_close_out_is_told_to_leaders_and_flagged_in_the_circular(seeded) -> None:
+    from app.services import reports
+    from app.services.reports.circulars import period_parts
+
+    with seeded.app_context():
+        issue = one_issue()
+        issues.report(issue, user("unit-market"), "已整改", [], seeded.extensions["ruwo_storage"])
+        issues.close_with_reason(issue, user("leader"), "佐证充分")
+        db.session.commit()
+        assert not [n for n in mine("leader") if n.kind == "issue.recurred"]
+        again = approved({"attitude_score": 1})[0]
+        db.session.commit()
+        assert again.id == issue.id
+        recurred = [n for n in mine("leader") if n.kind == "issue.recurred"]
+        assert len(recurred) == 1 and "再次出现" in notifications.text(recurred[0].kind, recurred[0].params)
+        assert [n.kind for n in mine("unit-market")].count("issue.assigned") == 2
+        parts = period_parts(reports.period("2026-11-01", "2026-11-30"), date(2026, 11, 28))
+        texts = [c.text for s in parts.sections for c in s.cases]
+        assert any("该问题整改销号后再次出现" in t for t in texts)

@@ -15,39 +15,42 @@ from app.models.base import utcnow
 from app.services.calendar import china_today
 from app.services.notifications.core import notify, notify_leaders, notify_unit
 
-#: Event kind -> (who, notification kind): "unit" is the lead unit, "leaders" every leader.
-ISSUE_EVENTS: dict[str, tuple[str, str]] = {
-    "assigned": ("unit", "issue.assigned"),
-    "reopened": ("unit", "issue.assigned"),
-    "sent_back": ("unit", "issue.sent_back"),
-    "closed_by_leader": ("unit", "issue.closed"),
-    "closed_by_revisit": ("unit", "issue.closed"),
-    "extension_accepted": ("unit", "issue.extension_granted"),
-    "extension_refused": ("unit", "issue.extension_refused"),
-    "reported": ("leaders", "issue.reported"),
-    "explained": ("leaders", "issue.reported"),
-    "extension_requested": ("leaders", "issue.extension_requested"),
+#: Event kind -> who is told what: "unit" is the lead unit, "leaders" every leader.
+ISSUE_EVENTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "assigned": (("unit", "issue.assigned"),),
+    # Found again after close-out: the unit has it again; leaders learn it recurred (the next
+    # circular flags it).
+    "reopened": (("unit", "issue.assigned"), ("leaders", "issue.recurred")),
+    "sent_back": (("unit", "issue.sent_back"),),
+    "closed_by_leader": (("unit", "issue.closed"),),
+    "closed_by_revisit": (("unit", "issue.closed"),),
+    "extension_accepted": (("unit", "issue.extension_granted"),),
+    "extension_refused": (("unit", "issue.extension_refused"),),
+    "reported": (("leaders", "issue.reported"),),
+    "explained": (("leaders", "issue.reported"),),
+    "extension_requested": (("leaders", "issue.extension_requested"),),
 }
 
 
 def issue_event(issue: Issue, event: IssueEvent) -> None:
     """Tell whoever ``ISSUE_EVENTS`` names of ``event`` (nothing for other kinds)."""
-    rule = ISSUE_EVENTS.get(event.kind)
-    if rule is None:
+    rules = ISSUE_EVENTS.get(event.kind, ())
+    if not rules:
         return
-    who, kind = rule
     db.session.flush()
     params: dict[str, object] = {"issue": issue.id, "title": issue.title, "deadline": issue.deadline.isoformat(),
                                  "unit": issue.lead_unit.name}
-    if kind == "issue.sent_back":
+    if event.kind == "sent_back":
         params["note"] = event.note
-    if kind == "issue.extension_requested":
+    if event.kind == "extension_requested":
         params["days"] = issue.extension_days_requested or ""
-    key, link = f"event:{event.id}", f"/issues/{issue.id}"
-    if who == "unit":
-        notify_unit(issue.lead_unit, kind, params, link=link, key=key)
-    else:
-        notify_leaders(kind, params, link=link, key=key)
+    link = f"/issues/{issue.id}"
+    for who, kind in rules:
+        key = f"event:{event.id}:{kind}"
+        if who == "unit":
+            notify_unit(issue.lead_unit, kind, params, link=link, key=key)
+        else:
+            notify_leaders(kind, params, link=link, key=key)
 
 
 def visit_returned(visit: Visit, comment: str) -> None:

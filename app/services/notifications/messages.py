@@ -27,6 +27,8 @@ MESSAGES: dict[str, LazyString] = {
     "issue.extension_requested": _l("%(unit)s asks %(days)s more working days for issue #%(issue)s (%(title)s)."),
     "issue.overdue_leader": _l("Issue #%(issue)s (%(title)s) of %(unit)s is overdue since %(deadline)s; "
                                "an overdue notice (督办) was sent."),
+    "issue.recurred": _l("Issue #%(issue)s (%(title)s) of %(unit)s was found again after close-out; "
+                         "it is reopened and will be flagged in the next circular."),
     "issue.propose_talk": _l("Issue #%(issue)s (%(title)s) of %(unit)s is %(days)s working days overdue: "
                              "confirm an admonition talk (约谈)?"),
     "issue.propose_circular": _l("Issue #%(issue)s (%(title)s) of %(unit)s is %(days)s working days overdue: "

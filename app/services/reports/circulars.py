@@ -97,9 +97,11 @@ def _cases(found: list[Issue], keep: Callable[[Occurrence], bool], thumbs: Thumb
         shown = unit_view(issue)
         kept = [(seen, raw) for seen, raw in zip(shown.occurrences, issue.occurrences, strict=True) if keep(raw)]
         photos = thumbs.of(p for _seen, raw in kept for p in raw.finding.visit.photos)
+        # A problem found again after it was closed out is flagged in the next circular.
+        again = "该问题整改销号后再次出现。" if any(raw.recurrence for _seen, raw in kept) else ""
         cases.append(Case(no_clock(f"（{numeral(n)}）{shown.lead_unit.name}{place(shown)}。"),
                           no_clock(f"{found_text(tuple(seen for seen, _raw in kept))}。问题：{shown.title}"
-                                   f"（{CATEGORY_LABELS[shown.category]}）。"), photos))
+                                   f"（{CATEGORY_LABELS[shown.category]}）。{again}"), photos))
     return tuple(cases)
 
 
