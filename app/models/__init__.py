@@ -39,7 +39,7 @@ from app.models.issue import (
     Severity,
 )
 from app.models.job import JOB_TRANSITIONS, Job, JobInvalidTransition, JobState
-from app.models.office import OfficeSettings
+from app.models.office import DocumentNumber, OfficeSettings
 from app.models.revisit import RevisitCheck, RevisitVerdict, Verdict
 from app.models.user import Role, User
 from app.models.visit import (
@@ -80,6 +80,7 @@ __all__ = [
     "IssueState",
     "Occurrence",
     "OfficeSettings",
+    "DocumentNumber",
     "JOB_TRANSITIONS",
     "Job",
     "JobInvalidTransition",
