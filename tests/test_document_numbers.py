@@ -195,3 +195,20 @@ def test_a_periods_circular_prints_the_recorded_number(seeded, can_render, tmp_p
         assert rows() == [(numbers.period_subject(date(2026, 11, 1), date(2026, 11, 30)), "circular", year, 8)]
     assert client_for(seeded, "unit-market").post("/issues/all/circular/number", data={
         "start": "2026-10-01", "end": "2026-10-31", "serial": "2"}).status_code == 403
+
+
+def test_hostile_values_in_the_number_forms_are_refused_never_a_5xx(seeded) -> None:
+    from tests.test_campaign_views import started_campaign
+    from tests.test_hostile_sweep import TEXT_VALUES
+
+    leader = client_for(seeded, "leader")
+    cid, unit_id = started_campaign(seeded, leader, "close"), market_id(seeded)
+    forms = [(f"/campaigns/{cid}/number", {"serial": "1"}), (f"/issues/all/notice/{unit_id}/number", {"serial": "1"}),
+             ("/issues/all/circular/number", {"start": "2026-11-01", "end": "2026-11-30", "serial": "1"})]
+    for action, good in forms:
+        for name in good:
+            for value in [*TEXT_VALUES, "%00", "0", "１e3"]:
+                status = leader.post(action, data={**good, name: value}).status_code
+                assert status in (400, 422), (action, name, value[:20], status)  # NUL: 400 before the view
+    with seeded.app_context():
+        assert rows() == []
