@@ -218,6 +218,7 @@ POLICY = {
     "issues.ledger": {"leader"}, "issues.unit_ledger": {"unit"}, "issues.unit_notice": {"unit"},
     "issues.notice": {"leader"}, "issues.unit_notice_pdf": {"unit"}, "issues.notice_pdf": {"leader"},
     "issues.period_circular": {"leader"}, "issues.period_circular_pdf": {"leader"},
+    "issues.notice_number": {"leader"}, "issues.period_number": {"leader"},
     "dashboard.visit_list": {"leader"}, "dashboard.visit_detail": {"leader"}, "dashboard.approve_visit": {"leader"},
     "dashboard.return_visit": {"leader"}, "dashboard.finding_action": {"leader"}, "dashboard.add_finding": {"leader"},
     "photos.evidence": {"leader", "admin", "unit-own"}, "photos.evidence_thumb": {"leader", "admin", "unit-own"},

@@ -18,11 +18,14 @@ from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
 from app.models import Campaign, CampaignState, PoolKind, Role
+from app.numbering import NumberForm, blank, save
 from app.services import calendar, campaigns, catalogue, reports, visits
 from app.services.errors import ServiceError
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 leader_only = roles_required(Role.LEADER)
+#: The states in which a campaign has its 通报.
+CIRCULAR_STATES = (CampaignState.CLOSED, CampaignState.PUBLISHED)
 
 
 def _load(campaign_id: int) -> Campaign:
@@ -98,12 +101,16 @@ def detail(campaign_id: int) -> ResponseReturnValue:
 
 
 def _detail_page(campaign: Campaign, problems: list[dict[str, object]] | None = None,
-                 reason_form: ReasonForm | None = None) -> ResponseReturnValue:
+                 reason_form: ReasonForm | None = None, number_form: NumberForm | None = None) -> ResponseReturnValue:
     today = calendar.china_today()
+    number = reports.numbers.number(reports.numbers.campaign_subject(campaign.id), today) \
+        if campaign.state in CIRCULAR_STATES else None
     page = render_template("campaigns/detail.html", campaign=campaign, today=today,
                            board=campaigns.board(campaign, today), problems=_explain(campaign, problems or []),
-                           reason_form=reason_form or ReasonForm(), survey_title=campaigns.survey_title(campaign))
-    return page, (422 if problems or (reason_form and reason_form.errors) else 200)
+                           reason_form=reason_form or ReasonForm(), survey_title=campaigns.survey_title(campaign),
+                           number=number, number_form=number_form or blank())
+    refused = problems or (reason_form and reason_form.errors) or (number_form and number_form.errors)
+    return page, (422 if refused else 200)
 
 
 def _explain(campaign: Campaign, problems: list[dict[str, object]]) -> list[str]:
@@ -208,7 +215,7 @@ def ledger(campaign_id: int) -> ResponseReturnValue:
 def circular(campaign_id: int) -> Response:
     """The campaign's 通报 (.docx draft in 公文 layout), once it is closed."""
     campaign = _load(campaign_id)
-    if campaign.state not in (CampaignState.CLOSED, CampaignState.PUBLISHED):
+    if campaign.state not in CIRCULAR_STATES:
         deny(404)
     content = reports.circular(campaign, calendar.china_today(), current_app.extensions["ruwo_storage"])
     name = _("Circular")
@@ -220,13 +227,26 @@ def circular(campaign_id: int) -> Response:
 def circular_pdf(campaign_id: int) -> Response:
     """The campaign's 通报 as PDF, once it is closed."""
     campaign = _load(campaign_id)
-    if campaign.state not in (CampaignState.CLOSED, CampaignState.PUBLISHED):
+    if campaign.state not in CIRCULAR_STATES:
         deny(404)
     if not reports.pdf_available():
         abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
                      "download the .docx instead."))
     content = reports.circular_pdf(campaign, calendar.china_today(), current_app.extensions["ruwo_storage"])
     return pdf_download(content, _("Circular") + f"-{campaign.name}.pdf")
+
+
+@bp.route("/<int:campaign_id>/number", methods=["POST"])
+@leader_only
+def record_number(campaign_id: int) -> ResponseReturnValue:
+    """Record the 发文字号 the office's register gave the campaign's 通报."""
+    campaign = _load(campaign_id)
+    if campaign.state not in CIRCULAR_STATES:
+        deny(404)
+    form = NumberForm()
+    done = save(form, lambda: reports.numbers.campaign_subject(campaign.id),
+                url_for("campaigns.detail", campaign_id=campaign.id))
+    return done or _detail_page(campaign, number_form=form)
 
 
 @bp.route("/<int:campaign_id>/check")

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from app.args import paginate
@@ -19,6 +20,7 @@ from app.issues import forms
 from app.issues.filters import issue_filter
 from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
 from app.models import Issue, RectificationType, Role, Severity, Unit
+from app.numbering import NumberForm, PeriodNumberForm, blank, save
 from app.services import campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
 
@@ -127,14 +129,54 @@ def ledger() -> ResponseReturnValue:
 
 @bp.route("/all")
 @leader_only
-def listing() -> str:
+def listing() -> ResponseReturnValue:
     """All issues for leaders, with filters and sorting."""
-    spec = issue_filter(request.args)
+    return _listing_page(request.args)
+
+
+def _listing_page(args: MultiDict[str, str], notice_form: NumberForm | None = None,
+                  period_form: NumberForm | None = None) -> ResponseReturnValue:
+    """The list, with the 发文字号 of the notice to the unit and of the period's 通报 it is
+    filtered by; after a refused number, with that form as sent and status 422."""
+    spec = issue_filter(args)
     today = issues.china_today()
     page = paginate(issues.search_query(spec, today), per_page=PER_PAGE)
-    return render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,
+    numbers = reports.numbers
+    notice_number = numbers.number(numbers.notice_subject(spec.unit_id, today), today) if spec.unit_id else None
+    period_number = numbers.number(numbers.period_subject(spec.found_from, spec.found_to), today) \
+        if spec.found_from and spec.found_to else None
+    html = render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,
                            units=catalogue.active_units(), halls=catalogue.active_halls(),
-                           campaigns=campaigns.visible_to(current_user))
+                           campaigns=campaigns.visible_to(current_user), notice_number=notice_number,
+                           period_number=period_number, notice_form=notice_form or blank(),
+                           period_form=period_form or blank(PeriodNumberForm))
+    return html, (422 if notice_form or period_form else 200)
+
+
+@bp.route("/all/notice/<int:unit_id>/number", methods=["POST"])
+@leader_only
+def notice_number(unit_id: int) -> ResponseReturnValue:
+    """Record the 发文字号 the office's register gave today's 整改通知 to the unit."""
+    unit = db.get_or_404(Unit, unit_id)
+    form = NumberForm()
+    done = save(form, lambda: reports.numbers.notice_subject(unit.id, issues.china_today()),
+                url_for("issues.listing", unit=unit.id))
+    return done or _listing_page(MultiDict({"unit": str(unit.id)}), notice_form=form)
+
+
+@bp.route("/all/circular/number", methods=["POST"])
+@leader_only
+def period_number() -> ResponseReturnValue:
+    """Record the 发文字号 the office's register gave the 通报 of a period."""
+    form = PeriodNumberForm()
+
+    def subject() -> str:
+        span = reports.period(form.start.data, form.end.data)
+        return reports.numbers.period_subject(span.start, span.end)
+
+    typed = {"from": (form.start.data or "")[:10], "to": (form.end.data or "")[:10]}
+    done = save(form, subject, url_for("issues.listing", **typed))
+    return done or _listing_page(MultiDict(typed), period_form=form)
 
 
 def _load(issue_id: int) -> Issue:

@@ -40,7 +40,7 @@ from app.models.issue import (
 )
 from app.models.job import JOB_TRANSITIONS, Job, JobInvalidTransition, JobState
 from app.models.notification import Channel, Delivery, DeliveryState, Notification, ReminderStep
-from app.models.office import OfficeSettings
+from app.models.office import DocumentNumber, OfficeSettings
 from app.models.revisit import RevisitCheck, RevisitVerdict, Verdict
 from app.models.user import Role, User
 from app.models.visit import (
@@ -86,6 +86,7 @@ __all__ = [
     "DeliveryState",
     "Notification",
     "ReminderStep",
+    "DocumentNumber",
     "JOB_TRANSITIONS",
     "Job",
     "JobInvalidTransition",

@@ -1,7 +1,7 @@
 """notifications, deliveries and the follow-up ladder's steps
 
 Revision ID: 5af3157105ad
-Revises: 7f6f8b05fe99
+Revises: de386c645493
 Create Date: 2026-11-28 15:27:14.228460
 
 """
@@ -13,7 +13,7 @@ import app.models.base
 
 # revision identifiers, used by Alembic.
 revision = '5af3157105ad'
-down_revision = '7f6f8b05fe99'
+down_revision = 'de386c645493'
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,7 @@ from app.models import Campaign, Issue, Occurrence, Visit, VisitState
 from app.services import campaigns
 from app.services.errors import ServiceError
 from app.services.issues import IssueFilter, search_query, unit_view
-from app.services.reports import gongwen, office, pdf
+from app.services.reports import gongwen, numbers, office, pdf
 from app.services.reports.gongwen import day, no_clock
 from app.services.reports.official import LOCALE, attached_ledger, found_text, numeral, place
 from app.services.reports.parts import Case, Parts, Section
@@ -149,7 +149,8 @@ def circular_parts(campaign: Campaign, today: date, files: PhotoFiles | None = N
 
         cases = _cases(found, in_campaign, Thumbnails(files))
         subject = campaign.name.removesuffix("暗访")  # "2026年12月暗访" -> 关于2026年12月暗访情况的通报
-        return _parts(office.circular_number(campaign), f"关于{subject}暗访情况的通报", opening,
+        number = numbers.number(numbers.campaign_subject(campaign.id), today).text
+        return _parts(number, f"关于{subject}暗访情况的通报", opening,
                       _body(found, cases, "本次"), f"{campaign.name}整改台账", query, today)
 
 
@@ -174,7 +175,8 @@ def period_parts(span: Period, today: date, files: PhotoFiles | None = None) -> 
         opening = (f"{day(span.start)}至{day(span.end)}，共对{windows}个政务服务窗口开展暗访{visits}次，"
                    f"发现问题{len(found)}个。现将有关情况通报如下。")
         cases = _cases(found, lambda o: span.covers(o.observed_on), Thumbnails(files))
-        return _parts(office.period_number(span.end.year), f"关于{wording}暗访发现问题情况的通报", opening,
+        number = numbers.number(numbers.period_subject(span.start, span.end), today).text
+        return _parts(number, f"关于{wording}暗访发现问题情况的通报", opening,
                       _body(found, cases, "本期"), f"{wording}暗访发现问题整改台账", query, today)
 
 

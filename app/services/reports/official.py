@@ -3,7 +3,8 @@
 
 Both are built from what a unit may see: an issue's title, place and its findings' words
 (``issues.unit_view``), dates to the day, never the inspector or a clock time. The office's
-particulars and the 发文字号 come from ``office``; nothing is written.
+particulars come from ``office``, the 发文字号 from the register (``numbers``); nothing is
+written.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from app.labels import CATEGORY_LABELS, STATE_LABELS
 from app.models import Issue, IssueState, Unit
 from app.services.issues import for_unit_query, unit_view
 from app.services.issues.unit_view import UnitIssue, UnitOccurrence
-from app.services.reports import gongwen, ledger, office, pdf
+from app.services.reports import gongwen, ledger, numbers, office, pdf
 from app.services.reports.gongwen import day, no_clock
 from app.services.reports.parts import Case, Parts, Section
 
@@ -82,7 +83,8 @@ def notice_parts(unit: Unit, today: date) -> Parts:
                 f"（二）请于各问题整改时限前（最迟{day(latest)}前）通过“如我”系统报送整改措施及佐证材料。",
                 "（三）逾期未整改或整改不到位的，将视情予以督办、约谈、通报。")))
         header, rows = attached_ledger(_open_query(unit.id), today)
-        return Parts(header=particulars.office_name, number=office.notice_number(unit, today.year),
+        number = numbers.number(numbers.notice_subject(unit.id, today), today).text
+        return Parts(header=particulars.office_name, number=number,
                      title="关于暗访发现问题整改的通知", addressee=f"{unit.name}：", paragraphs=(opening,),
                      sections=sections, attachment=f"附件：{unit.name}整改台账", signature=particulars.signatory,
                      date=day(today), ledger_caption=f"{unit.name}整改台账", ledger_header=header, ledger_rows=rows)
