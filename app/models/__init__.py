@@ -53,6 +53,7 @@ from app.models.visit import (
     Visit,
     VisitAnswer,
     VisitMaterial,
+    VisitRevision,
     VisitState,
 )
 
@@ -97,6 +98,7 @@ __all__ = [
     "Visit",
     "VisitAnswer",
     "VisitMaterial",
+    "VisitRevision",
     "VisitState",
     "Base",
     "Hall",
