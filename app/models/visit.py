@@ -188,10 +188,14 @@ class Visit(Base):
             raise InvalidTransition(f"a {self.state} visit cannot be approved")
         self.state = VisitState.APPROVED
 
-    def return_to_inspector(self, comment: str) -> None:
-        """A leader sends a submitted visit back for changes."""
+    def return_to_inspector(self, comment: str, submission: dict[str, Any], leader: User, now: datetime) -> None:
+        """A leader sends a submitted visit back for changes; ``submission`` (what they reviewed:
+        answers, materials, marks…) is kept as the visit's next revision."""
         if self.state is not VisitState.SUBMITTED:
             raise InvalidTransition(f"a {self.state} visit cannot be returned")
+        self.revisions.append(VisitRevision(
+            number=len(self.revisions) + 1, submitted_at=self.submitted_at, returned_at=now, returned_by=leader,
+            return_comment=comment, payload_sha256=self.payload_sha256, content=submission))
         self.state = VisitState.RETURNED
         self.return_comment = comment
 
