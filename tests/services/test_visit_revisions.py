@@ -103,13 +103,14 @@ def test_compare_gives_exactly_the_changed_questions_with_display_values(county)
         ("signage_found", "能通过标识找到办理本事项的窗口", "是", "—"),
         ("attitude_score", "服务态度评分", "4", "2"),
         ("first_contact", "首位被询问的工作人员", "直接办理或解答", "准确引导到其他窗口"),
-        ("mark_ticket", "取号", "—", "09:05:00"),
+        ("mark_ticket", "计时：取号", "—", "09:05:00"),
     ]
     assert all(c.changed for c in changes)
     assert visits.compare(template, before, before) == []
     everything = visits.compare(template, before, after, unchanged=True)
-    answered = [q.key for q in template.questions() if q.kind.answered]
-    assert [c.key for c in everything][:len(answered)] == answered
+    answered = [q.key for q in template.questions() if q.kind.answered and q.key in BASE]
+    assert [c.key for c in everything][:len(answered)] == answered  # unanswered in both: left out
+    assert [c.key for c in everything][len(answered):] == ["mark_arrived", "mark_ticket", "materials"]
     assert {c.key for c in everything if c.changed} == {c.key for c in changes}
 
 

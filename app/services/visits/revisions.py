@@ -62,11 +62,13 @@ def compare(template: checklists.Template, before: Mapping[str, Any], after: Map
             *, unchanged: bool = False) -> list[Change]:
     """Each question of ``template`` (in its order; those the checklist answers), then the
     matter, the timer marks, the materials and the position, as they stand in two
-    ``submission`` contents, with display values; only those that differ unless ``unchanged``."""
+    ``submission`` contents, with display values; only those that differ unless ``unchanged``
+    (then also those the same in both, except what neither answered)."""
     rows: list[Change] = []
 
     def add(key: str, label: str, old: Any, new: Any, show: Any) -> None:
-        if old != new or unchanged:
+        # Unchanged rows leave out what neither submission answered (hidden questions, marks never taken).
+        if old != new or (unchanged and old is not None):
             rows.append(Change(key, str(label), show(old), show(new), old != new))
 
     old_answers, new_answers = before.get("answers", {}), after.get("answers", {})
@@ -78,8 +80,8 @@ def compare(template: checklists.Template, before: Mapping[str, Any], after: Map
         lambda item_id: _item_name(item_id, before, after))
     old_marks, new_marks = before.get("marks", {}), after.get("marks", {})
     for name in MARKS:
-        add(f"mark_{name}", MARK_LABELS[name], _instant(old_marks.get(name)), _instant(new_marks.get(name)),
-            _clock)
+        add(f"mark_{name}", _("Timer mark: %(name)s", name=MARK_LABELS[name]), _instant(old_marks.get(name)),
+            _instant(new_marks.get(name)), _clock)
     add("materials", _("Materials asked for"), _materials(before), _materials(after), _show_materials)
     add("position", _("Position"), _place(before), _place(after), _show_place)
     return rows
