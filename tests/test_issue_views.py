@@ -19,6 +19,7 @@ from tests.test_visit_views import COMPLETE, body, client_for, put, submit
 
 UUID2 = "1c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c"
 MARKER_NAME, MARKER_PHONE = "MARKER暗访员甲", "13912345678"
+RETURN_MARKER = "RETURNMARKER请核实"
 
 
 def submit_visit(app, client, uuid=None, **answers):
@@ -290,6 +291,9 @@ def test_units_never_learn_who_visited_or_when(seeded) -> None:
                          "photo_uuid": "6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "question_key": "summary_photo"})
     visit_id = submit_visit(seeded, inspector, attitude_score=1, one_time_notice="none")
     leader = client_for(seeded, "leader")
+    # Returned once and corrected: the kept first submission and the comment stay with leaders.
+    leader.post(f"/dashboard/visits/{visit_id}/return", data={"comment": RETURN_MARKER})
+    submit_visit(seeded, inspector, attitude_score=1, one_time_notice="none", first_contact="referred")
     leader.post(f"/dashboard/visits/{visit_id}/approve")
     unit = client_for(seeded, "unit-market")
     with seeded.app_context():
@@ -311,7 +315,7 @@ def test_units_never_learn_who_visited_or_when(seeded) -> None:
             continue
         data = response.get_data()
         text = data.decode("utf-8", "replace")
-        for marker in (MARKER_NAME, MARKER_PHONE, "inspector1", "inspector3", "暗访员", "复查"):
+        for marker in (MARKER_NAME, MARKER_PHONE, RETURN_MARKER, "inspector1", "inspector3", "暗访员", "复查", "次提交"):
             if marker.encode() in data:
                 problems.append((path, marker))
         if response.mimetype == "text/html":

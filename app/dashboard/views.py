@@ -109,7 +109,7 @@ def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
                            shown={q.key for q in checklists.visible(template, answers)},
                            marks=visits.position_marks(visit),
                            back=url_for("dashboard.visit_list" if visit.state is VisitState.SUBMITTED else "archive.index"),
-                           findings=checklists.of_visit(visit), manual_form=manual,
+                           findings=checklists.of_visit(visit), manual_form=manual, history=visits.history(visit),
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 
 

@@ -54,6 +54,7 @@ from app.models.visit import (
     Visit,
     VisitAnswer,
     VisitMaterial,
+    VisitRevision,
     VisitState,
 )
 
@@ -104,6 +105,7 @@ __all__ = [
     "Visit",
     "VisitAnswer",
     "VisitMaterial",
+    "VisitRevision",
     "VisitState",
     "Base",
     "Hall",

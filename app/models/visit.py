@@ -143,6 +143,9 @@ class Visit(Base):
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitMaterial.position")
     photos: Mapped[list[Photo]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="Photo.id")
+    #: What each earlier submission held, kept when a leader returned it (never changed).
+    revisions: Mapped[list[VisitRevision]] = relationship(
+        back_populates="visit", order_by="VisitRevision.number", passive_deletes=True)
 
     @property
     def editable(self) -> bool:
@@ -185,12 +188,51 @@ class Visit(Base):
             raise InvalidTransition(f"a {self.state} visit cannot be approved")
         self.state = VisitState.APPROVED
 
-    def return_to_inspector(self, comment: str) -> None:
-        """A leader sends a submitted visit back for changes."""
+    def return_to_inspector(self, comment: str, submission: dict[str, Any], leader: User, now: datetime) -> None:
+        """A leader sends a submitted visit back for changes; ``submission`` (what they reviewed:
+        answers, materials, marks…) is kept as the visit's next revision."""
         if self.state is not VisitState.SUBMITTED:
             raise InvalidTransition(f"a {self.state} visit cannot be returned")
+        self.revisions.append(VisitRevision(
+            number=len(self.revisions) + 1, submitted_at=self.submitted_at, returned_at=now, returned_by=leader,
+            return_comment=comment, payload_sha256=self.payload_sha256, content=submission))
         self.state = VisitState.RETURNED
         self.return_comment = comment
+
+
+class VisitRevision(Base):
+    """A submission of a visit as the leader reviewed it, kept when the leader returned it.
+
+    ``number`` counts the visit's submissions (1: the first); the visit's current submission
+    is number ``len(visit.revisions) + 1``. ``content`` holds the answers ({question key:
+    value}), materials, timer marks, matter, position and figures as they were; a revision
+    is written once and never changed (see ``_immutable`` below).
+    """
+
+    __tablename__ = "visit_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    #: When that submission was made, and when and by whom it was returned, with the comment.
+    submitted_at: Mapped[Optional[datetime]]
+    returned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    returned_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    return_comment: Mapped[str] = mapped_column(sa.String(1000), default="")
+    payload_sha256: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    visit: Mapped[Visit] = relationship(back_populates="revisions")
+    returned_by: Mapped[Optional[User]] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("visit_id", "number"),)
+
+
+@sa.event.listens_for(VisitRevision, "before_update")
+@sa.event.listens_for(VisitRevision, "before_delete")
+def _immutable(_mapper: Any, _connection: Any, revision: VisitRevision) -> None:
+    """A kept submission is history: an attempt to change or delete it fails the flush."""
+    raise InvalidTransition(f"revision {revision.number} of visit {revision.visit_id} cannot change")
 
 
 class VisitAnswer(Base):

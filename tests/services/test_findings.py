@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Category, Hall, MaterialKind, ServiceFee, ServiceItem, Severity
-from app.services import checklists, visits
-from tests.factories import BASE, make_visit
+from app.services import checklists, issues, visits
+from tests.factories import BASE, make_visit, user
 
 
 def found(visit) -> dict[str, tuple[Category, Severity]]:
@@ -123,7 +123,7 @@ def test_submit_proposes_findings_and_resubmit_reevaluates(county) -> None:
     payload = visits.parse_payload(visit.uuid, {**visits.draft_state(visit), "answers": {**BASE, "attitude_score": 1}})
     visits.submit(inspector, payload)
     assert [f.title_zh for f in checklists.of_visit(visit)] == ["服务态度差"]
-    visit.return_to_inspector("请核实")
+    issues.return_visit(visit, user("leader"), "请核实")
     payload = visits.parse_payload(visit.uuid, {**visits.draft_state(visit), "answers": {**BASE, "attitude_score": 5}})
     visits.submit(inspector, payload)
     assert checklists.of_visit(visit) == []

@@ -20,7 +20,7 @@ from app.models import (
     VisitState,
     Window,
 )
-from app.services import checklists, visits
+from app.services import checklists, issues, visits
 from app.services.errors import ServiceError
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -179,7 +179,7 @@ def test_submit_is_idempotent(county) -> None:
 def test_returned_visit_can_be_edited_and_resubmitted(county) -> None:
     inspector = user("inspector1")
     visit, _ = visits.submit(inspector, payload())
-    visit.return_to_inspector("请补充等候人数")
+    issues.return_visit(visit, user("leader"), "请补充等候人数")
     db.session.commit()
     changed = {**COMPLETE, "people_ahead": 12}
     visits.save_draft(inspector, payload(answers=changed))

@@ -30,7 +30,7 @@ from app.models import (
     VisitState,
 )
 from app.models.base import utcnow
-from app.services import audit, calendar, checklists
+from app.services import audit, calendar, checklists, visits
 from app.services.errors import ServiceError
 from app.services.issues import revisits
 from app.services.issues.lifecycle import add_event, china_today, move
@@ -91,15 +91,17 @@ def add_manual(visit: Visit, data: ManualFinding, leader: User) -> Finding:
     return finding
 
 
-def return_visit(visit: Visit, leader: User, comment: str) -> None:
-    """Send a submitted visit back to its inspector with a comment."""
+def return_visit(visit: Visit, leader: User, comment: str, now: datetime | None = None) -> None:
+    """Send a submitted visit back to its inspector with a comment; what the leader reviewed
+    is kept (a ``VisitRevision``), so the resubmission can be compared with it."""
     if not comment.strip():
         raise ServiceError(_l("Say what should change."), field="comment")
     try:
-        visit.return_to_inspector(comment.strip()[:1000])
+        visit.return_to_inspector(comment.strip()[:1000], visits.submission(visit), leader, now or utcnow())
     except InvalidTransition as exc:
         raise ServiceError(_l("Only submitted visits can be reviewed.")) from exc
     audit.record("visit.return", actor=leader, object_type="visit", object_id=visit.id)
+    db.session.flush()
     notification_events.visit_returned(visit, comment.strip()[:1000])
 
 

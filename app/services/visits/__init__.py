@@ -4,7 +4,8 @@
 - ``drafting``: autosave, submit and discard of the inspector's own visits;
 - ``queries``: the inspector's lists and the leaders' review queue;
 - ``assignments``: a leader sends an inspector to a window;
-- ``photos``: the photo pipeline and the photos of a visit.
+- ``photos``: the photo pipeline and the photos of a visit;
+- ``revisions``: the submissions a leader returned, and what the next one changed.
 
 Callers use the package (``visits.submit(...)``), not its modules.
 """
@@ -59,6 +60,7 @@ from app.services.visits.photos import (
     visit_photos,
 )
 from app.services.visits.queries import drafts, for_review, for_review_query, open_assignments, submitted
+from app.services.visits.revisions import Change, History, compare, history, submission
 from app.services.visits.verdicts import checks_for as revisit_checks
 from app.services.visits.verdicts import of_visit as verdicts_of
 
@@ -74,6 +76,8 @@ __all__ = [
     "revisit_checks", "verdicts_of",
     # The leaders' archive
     "ArchiveFilter", "archive_query", "finding_counts",
+    # Returned visits' kept submissions
+    "Change", "History", "compare", "history", "submission",
     # Lists
     "drafts", "for_review", "for_review_query", "open_assignments", "submitted",
     # Assignments by hand
