@@ -19,12 +19,13 @@ from flask.cli import AppGroup, with_appcontext
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, SqliteStorage
 
-from app.services import calendar, jobs, notifications
+from app.services import calendar, jobs, notifications, sweeper
 from app.services.storage import FileStorage
 
 #: Bound to the app's settings by ``init_app``; tasks are registered on it at import.
 huey = Huey("ruwo", results=False, storage_class=MemoryStorage, utc=True)
 _app: Flask | None = None
+log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -80,10 +81,23 @@ def enqueue(job_id: str) -> None:
 
 @huey.periodic_task(crontab(minute="*/15"))
 def expire_exports() -> None:
-    """Delete expired export files (every quarter of an hour)."""
+    """Delete expired export files (every quarter of an hour), and sweep the file stores."""
     app = _app_now()
     with app.app_context():
-        jobs.expire(exports_storage(app))
+        g.task = "sweep"
+        sweep_files(app)
+
+
+def sweep_files(app: Flask) -> str:
+    """Expire old exports, then remove temporary files and files without a row from the photo
+    and export stores; says what it removed."""
+    expired = jobs.expire(exports_storage(app))
+    photos = sweeper.sweep(app.extensions["ruwo_storage"], sweeper.PHOTO_KEYS)
+    exports = sweeper.sweep(exports_storage(app), sweeper.EXPORT_KEYS)
+    for report, where in ((photos, "photos"), (exports, "exports")):
+        for key in report.temporary + report.orphans:
+            log.info("swept %s/%s", where, key)
+    return f"{expired} expired exports removed; photos: {photos}; exports: {exports}"
 
 
 @huey.periodic_task(crontab(minute="5", hour="0"))
@@ -124,17 +138,15 @@ def worker(workers: int) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = _app_now()
     with app.app_context():
-        removed = jobs.expire(exports_storage(app))
-    click.echo(f"jobs worker: {workers} threads; {removed} expired exports removed at start-up")
+        swept = sweep_files(app)
+    click.echo(f"jobs worker: {workers} threads; at start-up {swept}")
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
 @jobs_cli.command("sweep")
 def sweep() -> None:
-    """Delete expired export files now and report how many."""
-    app = _app_now()
-    removed = jobs.expire(exports_storage(app))
-    click.echo(f"{removed} expired exports removed")
+    """Delete expired exports, temporary files and files without a row now; say what went."""
+    click.echo(sweep_files(_app_now()))
 
 
 @click.command("remind")
