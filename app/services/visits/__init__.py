@@ -9,7 +9,7 @@
 Callers use the package (``visits.submit(...)``), not its modules.
 """
 
-from app.services.visits.archive import ArchiveFilter, archive_query, finding_counts
+from app.services.visits.archive import ArchiveFilter, archive_filtered, archive_query, finding_counts
 from app.services.visits.assignments import (
     AssignmentData,
     assign,
@@ -73,7 +73,7 @@ __all__ = [
     # A re-visit's points and verdicts
     "revisit_checks", "verdicts_of",
     # The leaders' archive
-    "ArchiveFilter", "archive_query", "finding_counts",
+    "ArchiveFilter", "archive_filtered", "archive_query", "finding_counts",
     # Lists
     "drafts", "for_review", "for_review_query", "open_assignments", "submitted",
     # Assignments by hand
