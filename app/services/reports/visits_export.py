@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,21 +104,27 @@ def _answers(connection: sa.Connection, visit_ids: list[int]) -> dict[int, dict[
     found: dict[int, dict[str, str | None]] = {}
     stmt = (sa.select(VisitAnswer.visit_id, VisitAnswer.question_key, sa.cast(VisitAnswer.value, sa.Text))
             .where(VisitAnswer.visit_id.in_(visit_ids)))
-    for visit_id, key, stored in connection.execute(stmt):
+    for visit_id, key, value in connection.execute(stmt):
         answers = found.get(visit_id)
         if answers is None:
             answers = found[visit_id] = {}
-        answers[key] = stored
+        answers[key] = value
     return found
+
+
+def _moment(column: Any) -> Any:
+    """A UTC time column read as the driver's datetime, without UTCDateTime's step per value
+    (SQLite's are naive: ``_china`` marks them UTC as UTCDateTime would)."""
+    return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.key)
 
 
 def _visits(spec: ArchiveFilter) -> sa.Select:
     """The visit columns of the export, plain rows in the archive's filters and order."""
     findings = (sa.select(sa.func.count()).where(Finding.visit_id == Visit.id, Finding.state != FindingState.DISMISSED)
                 .scalar_subquery())
-    stmt = (sa.select(Visit.id, Visit.uuid, Visit.created_at, Visit.window_id, Hall.name, Window.number, Window.name,
-                      Unit.name, ServiceItem.name, User.display_name, User.username, Visit.state,
-                      *[getattr(Visit, f"{name}_at") for name in MARKS], Visit.distance_m, Visit.latitude,
+    stmt = (sa.select(Visit.id, Visit.uuid, _moment(Visit.created_at), Visit.window_id, Hall.name, Window.number,
+                      Window.name, Unit.name, ServiceItem.name, User.display_name, User.username, Visit.state,
+                      *[_moment(getattr(Visit, f"{name}_at")) for name in MARKS], Visit.distance_m, Visit.latitude,
                       Visit.longitude, Visit.accuracy_m, Hall.latitude, Hall.longitude, Hall.radius_m, findings)
             .select_from(Visit).join(Window, Visit.window_id == Window.id).join(Hall, Window.hall_id == Hall.id)
             .join(Unit, Window.unit_id == Unit.id).join(User, Visit.inspector_id == User.id)
@@ -126,9 +132,13 @@ def _visits(spec: ArchiveFilter) -> sa.Select:
     return archive_filtered(stmt, spec, window_joined=True)
 
 
+def _china(moment: datetime) -> datetime:
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(xlsx.CHINA)
+
+
 def _clock(moment: datetime | None) -> str:
     """A mark's time in China, to the second ("" when not marked)."""
-    return "" if moment is None else moment.astimezone(xlsx.CHINA).isoformat(" ", "seconds")[:19]
+    return "" if moment is None else _china(moment).isoformat(" ", "seconds")[:19]
 
 
 def _batches(spec: ArchiveFilter, template: checklists.Template, escape: Callable[[str], str]
@@ -160,7 +170,7 @@ def _batches(spec: ArchiveFilter, template: checklists.Template, escape: Callabl
             matter = items.get(item)
             if matter is None:
                 matter = items[item] = escape(item)
-            out.append([escape(uuid), created_at.astimezone(xlsx.CHINA).isoformat(" ", "minutes")[:16], *names,
+            out.append([escape(uuid), _china(created_at).isoformat(" ", "minutes")[:16], *names,
                         matter, inspector, states[state], _clock(arrived), _clock(ticket), _clock(called),
                         _clock(served), _clock(finished), minutes(ticket, called), minutes(served, finished),
                         None if distance is None else round(distance),
