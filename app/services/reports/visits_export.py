@@ -79,37 +79,46 @@ class _Marks:
 
 
 class _Cells:
-    """The cells of a visit's answers. Each question's cells are worked out once per distinct
-    stored answer (its JSON text): labels are translated per call, and a county's answers repeat."""
+    """The answers' cells of a batch of visits, a question's cells at their place in the row.
+
+    Each question's cells are worked out once per distinct stored answer (its JSON text): labels
+    are translated per call, and a county's answers repeat (yes, no, the same options)."""
 
     def __init__(self, questions: list[tuple[checklists.Question, list[str]]], escape: Callable[[str], str]) -> None:
-        self.questions: list[tuple[str, checklists.Question, dict[str | None, list[str]]]] = [
-            (q.key, q, {}) for q, _h in questions]
         self.escape = escape
+        #: Per question key: where its cells go, the question, and its cells per stored answer.
+        self.places: dict[str, tuple[int, int, checklists.Question, dict[str | None, list[str]]]] = {}
+        self.blank: list[str] = []  # the cells of a visit without answers
+        for question, heads in questions:
+            memo: dict[str | None, list[str]] = {}
+            self.places[question.key] = (len(self.blank), len(self.blank) + len(heads), question, memo)
+            self.blank += self.work_out(question, memo, None)
 
-    def __call__(self, answers: dict[str, str | None]) -> list[str]:
-        out: list[str] = []
-        for key, question, memo in self.questions:
-            stored = answers.get(key)
+    def work_out(self, question: checklists.Question, memo: dict[str | None, list[str]], stored: str | None
+                 ) -> list[str]:
+        value = None if stored is None else json.loads(stored)
+        cells = memo[stored] = [self.escape(c) for c in question.kind.export(question, value)]
+        return cells
+
+    def batch(self, connection: sa.Connection, visit_ids: list[int]) -> dict[int, list[str]]:
+        """The cells of each visit of ``visit_ids`` that has answers, from one query (as stored)."""
+        found: dict[int, list[str]] = {}
+        places, blank = self.places, self.blank
+        stmt = (sa.select(VisitAnswer.visit_id, VisitAnswer.question_key, sa.cast(VisitAnswer.value, sa.Text))
+                .where(VisitAnswer.visit_id.in_(visit_ids)))
+        for visit_id, key, stored in connection.execute(stmt):
+            place = places.get(key)
+            if place is None:  # not a question of the template's columns
+                continue
+            start, end, question, memo = place
             cells = memo.get(stored)
             if cells is None:
-                value = None if stored is None else json.loads(stored)
-                cells = memo[stored] = [self.escape(c) for c in question.kind.export(question, value)]
-            out += cells
-        return out
-
-
-def _answers(connection: sa.Connection, visit_ids: list[int]) -> dict[int, dict[str, str | None]]:
-    """The answers of one batch of visits as stored (JSON text), by visit and question."""
-    found: dict[int, dict[str, str | None]] = {}
-    stmt = (sa.select(VisitAnswer.visit_id, VisitAnswer.question_key, sa.cast(VisitAnswer.value, sa.Text))
-            .where(VisitAnswer.visit_id.in_(visit_ids)))
-    for visit_id, key, value in connection.execute(stmt):
-        answers = found.get(visit_id)
-        if answers is None:
-            answers = found[visit_id] = {}
-        answers[key] = value
-    return found
+                cells = self.work_out(question, memo, stored)
+            row = found.get(visit_id)
+            if row is None:
+                row = found[visit_id] = blank.copy()
+            row[start:end] = cells
+        return found
 
 
 def _moment(column: Any) -> Any:
@@ -156,7 +165,8 @@ def _batches(spec: ArchiveFilter, template: checklists.Template, escape: Callabl
     connection = db.session.connection()
     result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(_visits(spec))
     for batch in result.partitions():
-        answers = _answers(connection, [row[0] for row in batch])
+        answers = cells.batch(connection, [row[0] for row in batch])
+        blank = cells.blank
         out = []
         for (visit_id, uuid, created_at, window_id, hall, number, window, unit, item, display_name, username, state,
              arrived, ticket, called, served, finished, distance, latitude, longitude, accuracy, hall_latitude,
@@ -175,7 +185,7 @@ def _batches(spec: ArchiveFilter, template: checklists.Template, escape: Callabl
                         _clock(served), _clock(finished), minutes(ticket, called), minutes(served, finished),
                         None if distance is None else round(distance),
                         marks(latitude, longitude, accuracy, distance, hall_latitude, hall_longitude, radius), found,
-                        *cells(answers.get(visit_id, {}))])
+                        *answers.get(visit_id, blank)])
         yield out
 
 
