@@ -157,7 +157,11 @@ def _china(moment: datetime) -> datetime:
 
 def _clock(moment: datetime | None) -> str:
     """A mark's time in China, to the second ("" when not marked)."""
-    return "" if moment is None else _china(moment).isoformat(" ", "seconds")[:19]
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:  # as _china, inline: five a row
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(xlsx.CHINA).isoformat(" ", "seconds")[:19]
 
 
 def _batches(spec: ArchiveFilter, template: checklists.Template, escape: Callable[[str], str]
