@@ -25,6 +25,8 @@ from app.services.reports import xlsx
 from app.services.visits import ArchiveFilter, archive_filtered
 
 BATCH = 500
+#: Distinct answers whose cells are kept, per question (free text rarely repeats: memory stays flat).
+MEMO = 1000
 FORMULA_START = xlsx.FORMULA_START
 
 
@@ -97,7 +99,9 @@ class _Cells:
     def work_out(self, question: checklists.Question, memo: dict[str | None, list[str]], stored: str | None
                  ) -> list[str]:
         value = None if stored is None else json.loads(stored)
-        cells = memo[stored] = [self.escape(c) for c in question.kind.export(question, value)]
+        cells = [self.escape(c) for c in question.kind.export(question, value)]
+        if len(memo) < MEMO:
+            memo[stored] = cells
         return cells
 
     def batch(self, connection: sa.Connection, visit_ids: list[int]) -> dict[int, list[str]]:
