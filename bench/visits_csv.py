@@ -3,8 +3,9 @@ of the same data: the export's own columns (visits joined to window, hall, unit,
 inspector, with the count of findings) and every answer, read with a bare DB-API cursor and
 written with csv.writer, with no labels, formatting or escaping. The issue asks a ratio ≤ 2.
 
-Each figure is the median of 3 runs, the two taken in turn; then one more export under tracemalloc for its peak
-memory (streamed: it stays flat however many visits there are).
+Each figure is the median of 3 runs, the two taken in turn (wall time; the CPU time of this
+process beside it, steadier on a busy machine, and on SQLite the whole work); then one more
+export under tracemalloc for its peak memory (streamed: flat however many visits there are).
 
     python bench/visits_csv.py [VISITS]     # default 100000; SQLite
     RUWO_BENCH_POSTGRES=postgresql+psycopg://… python bench/visits_csv.py   # and PostgreSQL
@@ -63,16 +64,17 @@ def export() -> int:
     return sum(len(chunk) for chunk in reports.visits_export.csv_chunks(visits.ArchiveFilter(), template))
 
 
-def medians_ms(*works) -> list[float]:  # type: ignore[no-untyped-def]
-    """The median time of each of ``works`` over 3 rounds, taken in turn (so that both sides of
-    the ratio see the same load on the machine)."""
-    times: list[list[float]] = [[] for _work in works]
+def medians_ms(*works) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """The median wall and CPU time of each of ``works`` over 3 rounds, taken in turn (so that
+    both sides of the ratio see the same load on the machine)."""
+    times: list[list[tuple[float, float]]] = [[] for _work in works]
     for _n in range(3):
         for work, taken in zip(works, times, strict=True):
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             work()
-            taken.append(time.perf_counter() - started)
-    return [statistics.median(taken) * 1000 for taken in times]
+            taken.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return [(statistics.median(w for w, _c in taken) * 1000, statistics.median(c for _w, c in taken) * 1000)
+            for taken in times]
 
 
 def peak_mib(work) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -87,10 +89,11 @@ def peak_mib(work) -> tuple[float, int]:  # type: ignore[no-untyped-def]
 def run(name: str, url: str, count: int) -> None:
     app, _hall = county(url, count, Path(tempfile.mkdtemp()))
     with app.test_request_context():
-        ours, raw = medians_ms(export, raw_dump)
+        (ours, ours_cpu), (raw, raw_cpu) = medians_ms(export, raw_dump)
         peak, size = peak_mib(export)
     print(f"{name}, {count:,} visits: export {ours:.0f} ms ({size / 2**20:.1f} MiB of text, peak "
-          f"{peak:.1f} MiB traced), raw cursor dump {raw:.0f} ms, ratio {ours / raw:.2f}", flush=True)
+          f"{peak:.1f} MiB traced), raw cursor dump {raw:.0f} ms, ratio {ours / raw:.2f} "
+          f"(CPU in this process: {ours_cpu:.0f} ms / {raw_cpu:.0f} ms = {ours_cpu / raw_cpu:.2f})", flush=True)
 
 
 def main() -> None:
