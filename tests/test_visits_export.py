@@ -60,14 +60,14 @@ def test_the_xlsx_keeps_formula_text_as_text_and_is_for_leaders_only(seeded) -> 
         assert client_for(seeded, name).get("/archive/visits.csv").status_code == 403
 
 
-def reference_rows(template) -> list[list[str]]:
+def reference_rows(template, spec: visits.ArchiveFilter) -> list[list[str]]:
     """The rows as the export worked them out before it read plain rows: from each Visit object
     of the archive, as the CSV writes them (formula-leading text quoted, None empty)."""
     questions = [q for q, _heads in visits_export._questions(template)]
     words = (_("no position recorded"), _("outside the hall's radius"), _("poor accuracy"))
     states = {k: str(v) for k, v in VISIT_STATE_LABELS.items()}
     out = []
-    for visit in db.session.scalars(visits.archive_query(visits.ArchiveFilter())):
+    for visit in db.session.scalars(visits.archive_query(spec)):
         window, hall = visit.window, visit.window.hall
         marks = geo.position_marks(
             geo.Position(visit.latitude, visit.longitude) if visit.latitude is not None else None, visit.accuracy_m,
@@ -92,9 +92,9 @@ def reference_rows(template) -> list[list[str]]:
     return out
 
 
-def csv_body(monkeypatch, batch: int) -> list[list[str]]:
+def csv_body(monkeypatch, batch: int, spec: visits.ArchiveFilter | None = None) -> list[list[str]]:
     monkeypatch.setattr(visits_export, "BATCH", batch)
-    text = "".join(visits_export.csv_chunks(visits.ArchiveFilter(), checklists.registry().current()))
+    text = "".join(visits_export.csv_chunks(spec or visits.ArchiveFilter(), checklists.registry().current()))
     return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
 
 
@@ -112,7 +112,7 @@ def test_the_csv_rows_are_the_visits_as_their_objects_tell_them_in_any_batch_siz
         first.served_at, first.finished_at = first.called_at, datetime(2026, 3, 2, 0, 3, tzinfo=UTC)  # before: no time
         second.service_item = None
         db.session.flush()
-        expected = reference_rows(checklists.registry().current())
+        expected = reference_rows(checklists.registry().current(), visits.ArchiveFilter())
         assert len(expected) == 3 and any(row[5] == "" for row in expected)
         assert {row[16] for row in expected} == {"", "未记录位置", "超出大厅范围、定位精度差"}
         assert {row[6] for row in expected} == {"'+暗访员", "暗访员二"} and "'=01 企业登记窗口" in {r[3] for r in expected}
@@ -120,6 +120,10 @@ def test_the_csv_rows_are_the_visits_as_their_objects_tell_them_in_any_batch_siz
             ["2026-03-02 07:58:59", "2026-03-02 08:10:00", "2026-03-02 08:10:00", "2026-03-02 08:03:00", "11", ""]]
         for batch in (500, 3, 2, 1):  # 3: a last batch just full is written once
             assert csv_body(monkeypatch, batch) == expected
+        for spec in (visits.ArchiveFilter(hall_id=first.window.hall_id, unit_id=first.window.unit_id),
+                     visits.ArchiveFilter(unit_id=third.window.unit_id, has_findings=True)):
+            assert csv_body(monkeypatch, 500, spec) == reference_rows(checklists.registry().current(), spec)
+            assert 0 < len(reference_rows(checklists.registry().current(), spec)) < 3
 
 
 def test_position_marks_in_the_export_are_the_visit_pages(app) -> None:
