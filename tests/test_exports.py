@@ -269,3 +269,33 @@ def test_the_sweep_command_deletes_what_has_expired(seeded) -> None:
     start(leader, leader.get("/issues/all/ledger.xlsx"))
     assert "1 expired exports removed" in runner.invoke(args=["jobs", "sweep"]).output
     assert len(stored_files(seeded)) == 1
+
+
+def test_a_visits_export_reports_its_rows_as_progress(seeded, monkeypatch) -> None:
+    from app.models import Visit
+    from app.services.reports import visits_export
+    from tests.factories import submitted
+
+    with seeded.app_context():
+        for _ in range(3):
+            submitted()
+        db.session.commit()
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Visit))
+    monkeypatch.setattr(visits_export, "BATCH", 1)
+    monkeypatch.setattr(jobs, "PROGRESS_EVERY", 0)
+    seen: list[tuple[int, int]] = []
+    original = jobs._reporter
+
+    def recording(job_id):
+        report = original(job_id)
+        return lambda done, total: (seen.append((done, total)), report(done, total))[1]
+
+    monkeypatch.setattr(jobs, "_reporter", recording)
+    seeded.config["EXPORT_INLINE_LIMITS"] = {"archive.visits_csv": -1}
+    leader = client_for(seeded, "leader")
+    job_page = start(leader, leader.get("/archive/visits.csv"))
+    assert seen and seen[-1] == (count, count) and [d for d, _t in seen] == sorted(d for d, _t in seen)
+    status = leader.get(job_page + ".json").get_json()
+    assert status["state"] == "done" and status["total"] == count
+    body = leader.get(job_page + "/download").get_data().decode("utf-8-sig")
+    assert len(body.strip().splitlines()) == count + 1

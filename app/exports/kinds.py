@@ -83,7 +83,10 @@ def visits_csv(params: Params, user: User, progress: Progress) -> Output:
     """The archive's visits with their answers, one column per question, as CSV."""
     template = checklists.registry().current()
     name = _("Visits") + f"-{calendar.china_today().isoformat()}.csv"
-    return Output(name, "text/csv", _encoded(reports.visits_export.csv_chunks(archive_filter(params), template)))
+    spec = archive_filter(params)
+    total = _count(visits.archive_query(spec))
+    chunks = reports.visits_export.csv_chunks(spec, template, lambda done: progress(done, total))
+    return Output(name, "text/csv", _encoded(chunks))
 
 
 @register("archive.visits_xlsx", roles=(Role.LEADER,))
@@ -91,8 +94,10 @@ def visits_xlsx(params: Params, user: User, progress: Progress) -> Output:
     """The same as an .xlsx workbook."""
     template = checklists.registry().current()
     today = calendar.china_today().isoformat()
-    content = reports.visits_export.workbook(archive_filter(params), template,
-                                             _("Visits and answers, %(date)s", date=today))
+    spec = archive_filter(params)
+    total = _count(visits.archive_query(spec))
+    content = reports.visits_export.workbook(spec, template, _("Visits and answers, %(date)s", date=today),
+                                             lambda done: progress(done, total))
     return Output(_("Visits") + f"-{today}.xlsx", XLSX, (content,))
 
 

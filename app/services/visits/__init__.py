@@ -10,7 +10,7 @@
 Callers use the package (``visits.submit(...)``), not its modules.
 """
 
-from app.services.visits.archive import ArchiveFilter, archive_query, finding_counts
+from app.services.visits.archive import ArchiveFilter, archive_filtered, archive_query, finding_counts
 from app.services.visits.assignments import (
     AssignmentData,
     assign,
@@ -75,7 +75,7 @@ __all__ = [
     # A re-visit's points and verdicts
     "revisit_checks", "verdicts_of",
     # The leaders' archive
-    "ArchiveFilter", "archive_query", "finding_counts",
+    "ArchiveFilter", "archive_filtered", "archive_query", "finding_counts",
     # Returned visits' kept submissions
     "Change", "History", "compare", "history", "submission",
     # Lists

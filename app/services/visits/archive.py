@@ -40,6 +40,12 @@ def archive_query(spec: ArchiveFilter) -> sa.Select:
     """Visits matching ``spec``, newest first (by when they began: an index serves the order)."""
     stmt = sa.select(Visit).options(selectinload(Visit.window).selectinload(Window.hall),
                                     selectinload(Visit.inspector), selectinload(Visit.service_item))
+    return archive_filtered(stmt, spec)
+
+
+def archive_filtered(stmt: sa.Select, spec: ArchiveFilter, *, window_joined: bool = False) -> sa.Select:
+    """``stmt`` (a select from visits) narrowed to ``spec`` in the archive's order, newest first;
+    ``window_joined``: ``stmt`` already joins the visit's window (the hall and unit filters use it)."""
     when = Visit.created_at
     if spec.date_from:
         stmt = stmt.where(when >= _start_of(spec.date_from))
@@ -48,7 +54,8 @@ def archive_query(spec: ArchiveFilter) -> sa.Select:
     if spec.campaign_id:
         stmt = stmt.where(Visit.assignment.has(Assignment.campaign_id == spec.campaign_id))
     if spec.hall_id or spec.unit_id:
-        stmt = stmt.join(Window, Visit.window_id == Window.id)
+        if not window_joined:
+            stmt = stmt.join(Window, Visit.window_id == Window.id)
         if spec.hall_id:
             stmt = stmt.where(Window.hall_id == spec.hall_id)
         if spec.unit_id:
