@@ -17,8 +17,8 @@ from app.extensions import db
 from app.formtools import attach_error, choices
 from app.issues import forms
 from app.issues.filters import issue_filter
-from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
-from app.models import Issue, RectificationType, Role, Severity, Unit
+from app.labels import CATEGORY_LABELS, CONTEST_KIND_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
+from app.models import ContestKind, Issue, RectificationType, Role, Severity, Unit
 from app.services import campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
 
@@ -157,7 +157,9 @@ def detail(issue_id: int) -> str:
 #: The context name under which the detail page shows each step's form.
 FORM_NAMES = {forms.ReportForm: "report_form", forms.ExplainForm: "explain_form",
               forms.ExtensionForm: "extension_form", forms.NoteForm: "note_form",
-              forms.RevisitForm: "revisit_form", forms.SettingsForm: "settings_form"}
+              forms.RevisitForm: "revisit_form", forms.SettingsForm: "settings_form",
+              forms.ContestForm: "contest_form", forms.TransferForm: "transfer_form",
+              forms.DismissForm: "dismiss_form", forms.RejectForm: "reject_form"}
 
 
 def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, int] | str:
@@ -169,12 +171,15 @@ def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, i
     if current_user.role is Role.UNIT:
         template = "issues/unit_detail.html"
         context.update(issue=issues.unit_view(issue), report_form=forms.ReportForm(),
-                       explain_form=forms.ExplainForm(), extension_form=forms.ExtensionForm())
+                       explain_form=forms.ExplainForm(), extension_form=forms.ExtensionForm(),
+                       contest_form=_contest_form(issue))
     else:
         template = "issues/detail.html"
         revisit = _revisit_form(issue)
         context.update(issue=issue, note_form=forms.NoteForm(), revisit_form=revisit,
-                       settings_form=_settings_form(issue))
+                       settings_form=_settings_form(issue), contest=issue.open_contest,
+                       contest_kinds=CONTEST_KIND_LABELS, transfer_form=_transfer_form(issue),
+                       dismiss_form=forms.DismissForm(), reject_form=forms.RejectForm())
     if refused is None:
         return render_template(template, **context)
     context[FORM_NAMES[type(refused)]] = refused
@@ -204,14 +209,35 @@ def _settings_form(issue: Issue) -> forms.SettingsForm:
     return form
 
 
+def _contest_form(issue: Issue) -> forms.ContestForm:
+    """The unit's contest: the unit it names is any active one but its own."""
+    form = forms.ContestForm()
+    form.proposed_unit_id.choices = choices([("", "—")] + [
+        (i, label) for i, label in catalogue.unit_choices() if i != current_user.unit_id])
+    return form
+
+
+def _transfer_form(issue: Issue) -> forms.TransferForm:
+    """Transfer to the unit the contest named, with a deadline as a new issue would get, unless changed."""
+    form = forms.TransferForm()
+    form.unit_id.choices = choices(catalogue.unit_choices())
+    contest = issue.open_contest
+    if request.method == "GET" and contest is not None:
+        form.unit_id.data = contest.proposed_unit_id
+        form.deadline.data = issues.default_deadline(issue, issues.china_today())
+    return form
+
+
+#: The forms whose choices depend on the issue.
+FORM_BUILDERS = {forms.RevisitForm: _revisit_form, forms.SettingsForm: _settings_form,
+                 forms.ContestForm: _contest_form, forms.TransferForm: _transfer_form}
+
+
 def _step(issue_id: int, action, form_class=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
     """Run one step of the lifecycle from a form; commit, or show the page again with why not."""
     issue = _load(issue_id)
-    form = form_class() if form_class else forms.NoteForm()
-    if isinstance(form, forms.RevisitForm):
-        form = _revisit_form(issue)
-    if isinstance(form, forms.SettingsForm):
-        form = _settings_form(issue)
+    builder = FORM_BUILDERS.get(form_class)  # type: ignore[call-overload]
+    form = builder(issue) if builder else form_class() if form_class else forms.NoteForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Please try again."), "error")
         return _detail_page(issue, form)
@@ -259,7 +285,42 @@ def extension(issue_id: int) -> ResponseReturnValue:
         issue, current_user, form.days.data, form.reason.data), forms.ExtensionForm)
 
 
+@bp.route("/<int:issue_id>/contest", methods=["POST"])
+@unit_only
+def contest(issue_id: int) -> ResponseReturnValue:
+    """Contest the issue (申诉) before starting work: not our duty, or the finding is wrong."""
+    storage = current_app.extensions["ruwo_storage"]
+    uploads = [f for f in request.files.getlist("contest-evidence") if f and f.filename]
+    return _step(issue_id, lambda issue, form: issues.contest(
+        issue, current_user, ContestKind(form.kind.data), form.reason.data, form.proposed_unit_id.data,
+        [(f.filename, f.stream) for f in uploads], storage), forms.ContestForm)
+
+
 # --- The leaders' steps -----------------------------------------------------------------------------
+
+
+@bp.route("/<int:issue_id>/contest/transfer", methods=["POST"])
+@leader_only
+def transfer(issue_id: int) -> ResponseReturnValue:
+    """Uphold a contest: the issue goes to another unit with a fresh deadline."""
+    return _step(issue_id, lambda issue, form: issues.transfer(
+        issue, current_user, form.unit_id.data, form.deadline.data, form.note.data or ""), forms.TransferForm)
+
+
+@bp.route("/<int:issue_id>/contest/dismiss", methods=["POST"])
+@leader_only
+def dismiss_finding(issue_id: int) -> ResponseReturnValue:
+    """Uphold a contest: the finding is dismissed and the issue closed."""
+    return _step(issue_id, lambda issue, form: issues.dismiss_finding(issue, current_user, form.note.data),
+                 forms.DismissForm)
+
+
+@bp.route("/<int:issue_id>/contest/reject", methods=["POST"])
+@leader_only
+def reject_contest(issue_id: int) -> ResponseReturnValue:
+    """Reject a contest: the unit stays responsible and its deadline resumes."""
+    return _step(issue_id, lambda issue, form: issues.reject(issue, current_user, form.note.data),
+                 forms.RejectForm)
 
 
 @bp.route("/<int:issue_id>/review", methods=["POST"])
