@@ -121,3 +121,17 @@ def test_only_leaders_decide(seeded, contested) -> None:
     with seeded.app_context():
         issue = db.session.get(Issue, issue_id)
         assert issue.state is IssueState.CONTESTED and issue.contests[-1].outcome is None
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "x" * 1_000_000])
+def test_hostile_text_in_the_contest_forms_is_refused(seeded, contested, value) -> None:
+    issue_id, unit, leader = contested["issue_id"], contested["unit"], contested["leader"]
+    before = counts(seeded, issue_id)
+    assert 400 <= send(unit, issue_id, **{"contest-kind": "wrong_finding", "contest-reason": value}).status_code < 500
+    assert counts(seeded, issue_id) == before
+    assert send(unit, issue_id, **{"contest-kind": "wrong_finding"}).status_code == 302
+    before = counts(seeded, issue_id)
+    for action, field in (("transfer", "transfer-note"), ("dismiss", "dismiss-note"), ("reject", "reject-note")):
+        data = {"transfer-unit_id": str(contested["water"]), "transfer-deadline": "2099-01-01", field: value}
+        assert 400 <= leader.post(f"/issues/{issue_id}/contest/{action}", data=data).status_code < 500
+    assert counts(seeded, issue_id) == before
