@@ -225,3 +225,14 @@ def test_contest_keeps_evidence_photos_on_the_timeline(county) -> None:
         contest(issue)
     assert "decide_contest" in issues.steps(issue, user("leader"))
     assert issues.steps(issue, user("unit-market")) == frozenset()  # nothing to answer while it waits
+
+
+def test_an_extension_waits_while_the_contest_is_decided(county) -> None:
+    issue = open_issue()
+    issues.request_extension(issue, user("unit-market"), 5, "需外地调取材料")
+    contest(issue)
+    assert "decide_extension" not in issues.steps(issue, user("leader"))
+    with pytest.raises(ServiceError, match="请先裁定申诉"):
+        issues.decide_extension(issue, user("leader"), True)
+    issues.reject(issue, user("leader"), "记录无误", today=MON_28_SEP)
+    assert "decide_extension" in issues.steps(issue, user("leader"))

@@ -196,7 +196,10 @@ def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
 def decide_extension(issue: Issue, leader: User, accept: bool, note: str = "") -> None:
     """Accept (the deadline moves by the requested working days) or refuse an extension."""
     days = issue.extension_days_requested
-    if not days or not LEADER_STEPS["decide_extension"](issue):
+    if issue.state is IssueState.CONTESTED:
+        # The deadline is paused; the decision on the contest sets it again.
+        raise ServiceError(_l("Decide the contest first."))
+    if not days or not issue.is_open:
         raise ServiceError(_l("No extension was asked for."))
     issue.extension_days_requested = None
     if accept:
