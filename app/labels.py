@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.models import CampaignState, Category, IssueState, RectificationType, Severity, Verdict, VisitState
+from app.models import (
+    CampaignState,
+    Category,
+    ContestKind,
+    IssueState,
+    RectificationType,
+    Severity,
+    Verdict,
+    VisitState,
+)
 
 CATEGORY_LABELS = {
     Category.MATERIALS: _l("Materials"), Category.EFFICIENCY: _l("Efficiency and waiting"),
@@ -19,6 +28,7 @@ STATE_LABELS = {
     IssueState.ASSIGNED: _l("assigned"), IssueState.IN_PROGRESS: _l("in progress"),
     IssueState.REPORTED: _l("reported"), IssueState.UNDER_REVIEW: _l("under review"),
     IssueState.CLOSED: _l("closed"), IssueState.REOPENED: _l("reopened"),
+    IssueState.CONTESTED: _l("contested, deadline paused"),
 }
 TYPE_LABELS = {RectificationType.IMMEDIATE: _l("immediate"), RectificationType.DEADLINE: _l("by a deadline"),
                RectificationType.LONG_TERM: _l("long-term")}
@@ -34,7 +44,12 @@ EVENT_LABELS = {
     "escalated_2": _l("Escalated: admonition talk (约谈)"), "escalated_3": _l("Escalated: circular (通报)"),
     "updated": _l("Details changed"), "closed": _l("Closed out"),
     "revisit_inconclusive": _l("Re-visit could not verify every point"),
+    "contested": _l("Contested by the unit (申诉)"), "contest_transferred": _l("Contest upheld: transferred"),
+    "contest_dismissed": _l("Contest upheld: finding dismissed, closed"),
+    "contest_rejected": _l("Contest rejected: the unit stays responsible"),
 }
+CONTEST_KIND_LABELS = {ContestKind.NOT_OUR_DUTY: _l("Not our duty"),
+                       ContestKind.WRONG_FINDING: _l("The finding is wrong")}
 CAMPAIGN_STATE_LABELS = {
     CampaignState.DRAFT: _l("planning"), CampaignState.DRAWN: _l("drawn, sealed"),
     CampaignState.ACTIVE: _l("under way"), CampaignState.CLOSED: _l("closed"),

@@ -8,6 +8,8 @@ from wtforms import (
     DateField,
     IntegerField,
     MultipleFileField,
+    RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     TextAreaField,
@@ -15,6 +17,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.formtools import MultiCheckboxField, id_value
+from app.models import ContestKind
+
+
+def optional_id(value: object) -> int | None:
+    """``coerce`` for a select of ids with an empty choice: None for it, else ``id_value``."""
+    return None if value in (None, "", "None") else id_value(value)
 
 REQUIRED = _l("This field is required.")
 
@@ -31,6 +39,49 @@ class ExplainForm(FlaskForm):
 class ExtensionForm(FlaskForm):
     days = IntegerField(_l("Extra working days"), validators=[InputRequired(REQUIRED), NumberRange(1, 60)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=1000)])
+
+
+class _Prefixed(FlaskForm):
+    """A form whose fields are named ``<PREFIX>-<field>``: several forms of one page have the
+    same field names (reason, note, evidence), and their ids must differ."""
+
+    PREFIX = ""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, prefix=self.PREFIX, **kwargs)  # type: ignore[arg-type]
+
+
+class ContestForm(_Prefixed):
+    PREFIX = "contest"
+
+    kind = RadioField(_l("Why we contest"), validators=[InputRequired(REQUIRED)],
+                      choices=[SelectChoice(ContestKind.NOT_OUR_DUTY.value, _l("Not our duty")),
+                               SelectChoice(ContestKind.WRONG_FINDING.value, _l("The finding is wrong"))])
+    proposed_unit_id = SelectField(_l("The unit responsible, in our view"), coerce=optional_id,
+                                   validators=[Optional()],
+                                   description=_l("Needed when it is not our duty."))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+    evidence = MultipleFileField(_l("Evidence photos"), description=_l("Up to 10 photos (JPEG, PNG, WebP, HEIC)."))
+
+
+class TransferForm(_Prefixed):
+    PREFIX = "transfer"
+
+    unit_id = SelectField(_l("Transfer to"), coerce=id_value, validators=[InputRequired(REQUIRED)])
+    deadline = DateField(_l("Deadline"), validators=[InputRequired(REQUIRED)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class DismissForm(_Prefixed):
+    PREFIX = "dismiss"
+
+    note = TextAreaField(_l("Why the finding is dismissed"), validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class RejectForm(_Prefixed):
+    PREFIX = "reject"
+
+    note = TextAreaField(_l("Why the contest is rejected"), validators=[DataRequired(REQUIRED), Length(max=2000)])
 
 
 class NoteForm(FlaskForm):

@@ -8,18 +8,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from werkzeug.wrappers import Response
 
 from app.args import paginate
 from app.auth.access import deny, roles_required
-from app.downloads import docx_download, pdf_download
-from app.exports.views import offer
 from app.extensions import db
 from app.formtools import attach_error, choices
 from app.issues import forms
 from app.issues.filters import issue_filter
-from app.labels import CATEGORY_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
-from app.models import Issue, RectificationType, Role, Severity, Unit
+from app.labels import CATEGORY_LABELS, CONTEST_KIND_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
+from app.models import ContestKind, Issue, RectificationType, Role, Severity, Unit
 from app.numbering import NumberForm, PeriodNumberForm, blank, save
 from app.services import campaigns, catalogue, issues, reports, visits
 from app.services.errors import ServiceError
@@ -39,92 +36,6 @@ def index() -> str:
     page = paginate(issues.for_unit_query(current_user.unit_id), per_page=PER_PAGE)
     return render_template("issues/index.html", unit=current_user.unit, issues=page.items, page=page,
                            todo=issues.unit_todo(current_user.unit_id, today), today=today)
-
-
-@bp.route("/ledger.xlsx")
-@unit_only
-def unit_ledger() -> ResponseReturnValue:
-    """The unit's own rows of the rectification ledger (整改台账)."""
-    return offer("issues.unit_ledger", {})
-
-
-@bp.route("/notice.docx")
-@unit_only
-def unit_notice() -> Response:
-    """The unit's own 整改通知 (.docx draft): its open issues, deadlines and ledger rows."""
-    return _notice(current_user.unit)
-
-
-@bp.route("/all/notice/<int:unit_id>.docx")
-@leader_only
-def notice(unit_id: int) -> Response:
-    """The 整改通知 to any unit, for leaders."""
-    return _notice(db.get_or_404(Unit, unit_id))
-
-
-@bp.route("/notice.pdf")
-@unit_only
-def unit_notice_pdf() -> Response:
-    """The unit's own 整改通知 as PDF."""
-    return _notice(current_user.unit, pdf=True)
-
-
-@bp.route("/all/notice/<int:unit_id>.pdf")
-@leader_only
-def notice_pdf(unit_id: int) -> Response:
-    """The 整改通知 to any unit as PDF, for leaders."""
-    return _notice(db.get_or_404(Unit, unit_id), pdf=True)
-
-
-def _notice(unit: Unit, pdf: bool = False) -> Response:
-    today = issues.china_today()
-    name = _("Rectification notice") + f"-{unit.name}-{today.isoformat()}"
-    if pdf:
-        if not reports.pdf_available():
-            abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
-                         "download the .docx instead."))
-        return pdf_download(reports.rectification_notice_pdf(unit, today), f"{name}.pdf")
-    return docx_download(reports.rectification_notice(unit, today), f"{name}.docx")
-
-
-def _period_circular(pdf: bool) -> Response:
-    """The 通报 of the issues found between ?from= and ?to=; back to the list saying what is wrong
-    with the period otherwise."""
-    try:
-        span = reports.period(request.args.get("from"), request.args.get("to"))
-    except ServiceError as exc:
-        flash(str(exc.message), "error")
-        typed = {k: request.args.get(k, "")[:10] for k in ("from", "to") if request.args.get(k)}
-        return redirect(url_for("issues.listing", **typed))
-    today, files = issues.china_today(), current_app.extensions["ruwo_storage"]
-    name = _("Circular") + f"-{span.start.isoformat()}-{span.end.isoformat()}"
-    if not pdf:
-        return docx_download(reports.period_circular(span, today, files), f"{name}.docx")
-    if not reports.pdf_available():
-        abort(503, _("PDF is not available on this server (WeasyPrint or pango is missing); "
-                     "download the .docx instead."))
-    return pdf_download(reports.period_circular_pdf(span, today, files), f"{name}.pdf")
-
-
-@bp.route("/all/circular.docx")
-@leader_only
-def period_circular() -> Response:
-    """The 通报 of a period (.docx draft in 公文 layout): the issues found in it across campaigns."""
-    return _period_circular(pdf=False)
-
-
-@bp.route("/all/circular.pdf")
-@leader_only
-def period_circular_pdf() -> Response:
-    """The 通报 of a period as PDF."""
-    return _period_circular(pdf=True)
-
-
-@bp.route("/all/ledger.xlsx")
-@leader_only
-def ledger() -> ResponseReturnValue:
-    """The rectification ledger (整改台账) of the issue list, with the list's filters."""
-    return offer("issues.ledger", request.args.to_dict())
 
 
 @bp.route("/all")
@@ -199,7 +110,9 @@ def detail(issue_id: int) -> str:
 #: The context name under which the detail page shows each step's form.
 FORM_NAMES = {forms.ReportForm: "report_form", forms.ExplainForm: "explain_form",
               forms.ExtensionForm: "extension_form", forms.NoteForm: "note_form",
-              forms.RevisitForm: "revisit_form", forms.SettingsForm: "settings_form"}
+              forms.RevisitForm: "revisit_form", forms.SettingsForm: "settings_form",
+              forms.ContestForm: "contest_form", forms.TransferForm: "transfer_form",
+              forms.DismissForm: "dismiss_form", forms.RejectForm: "reject_form"}
 
 
 def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, int] | str:
@@ -211,12 +124,15 @@ def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, i
     if current_user.role is Role.UNIT:
         template = "issues/unit_detail.html"
         context.update(issue=issues.unit_view(issue), report_form=forms.ReportForm(),
-                       explain_form=forms.ExplainForm(), extension_form=forms.ExtensionForm())
+                       explain_form=forms.ExplainForm(), extension_form=forms.ExtensionForm(),
+                       contest_form=_contest_form(issue))
     else:
         template = "issues/detail.html"
         revisit = _revisit_form(issue)
         context.update(issue=issue, note_form=forms.NoteForm(), revisit_form=revisit,
-                       settings_form=_settings_form(issue))
+                       settings_form=_settings_form(issue), contest=issue.open_contest,
+                       contest_kinds=CONTEST_KIND_LABELS, transfer_form=_transfer_form(issue),
+                       dismiss_form=forms.DismissForm(), reject_form=forms.RejectForm())
     if refused is None:
         return render_template(template, **context)
     context[FORM_NAMES[type(refused)]] = refused
@@ -246,14 +162,35 @@ def _settings_form(issue: Issue) -> forms.SettingsForm:
     return form
 
 
+def _contest_form(issue: Issue) -> forms.ContestForm:
+    """The unit's contest: the unit it names is any active one but its own."""
+    form = forms.ContestForm()
+    form.proposed_unit_id.choices = choices([("", "—")] + [
+        (i, label) for i, label in catalogue.unit_choices() if i != current_user.unit_id])
+    return form
+
+
+def _transfer_form(issue: Issue) -> forms.TransferForm:
+    """Transfer to the unit the contest named, with a deadline as a new issue would get, unless changed."""
+    form = forms.TransferForm()
+    form.unit_id.choices = choices(catalogue.unit_choices())
+    contest = issue.open_contest
+    if request.method == "GET" and contest is not None:
+        form.unit_id.data = contest.proposed_unit_id
+        form.deadline.data = issues.default_deadline(issue, issues.china_today())
+    return form
+
+
+#: The forms whose choices depend on the issue.
+FORM_BUILDERS = {forms.RevisitForm: _revisit_form, forms.SettingsForm: _settings_form,
+                 forms.ContestForm: _contest_form, forms.TransferForm: _transfer_form}
+
+
 def _step(issue_id: int, action, form_class=None) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
     """Run one step of the lifecycle from a form; commit, or show the page again with why not."""
     issue = _load(issue_id)
-    form = form_class() if form_class else forms.NoteForm()
-    if isinstance(form, forms.RevisitForm):
-        form = _revisit_form(issue)
-    if isinstance(form, forms.SettingsForm):
-        form = _settings_form(issue)
+    builder = FORM_BUILDERS.get(form_class)  # type: ignore[call-overload]
+    form = builder(issue) if builder else form_class() if form_class else forms.NoteForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors) or _("Please try again."), "error")
         return _detail_page(issue, form)
@@ -301,7 +238,42 @@ def extension(issue_id: int) -> ResponseReturnValue:
         issue, current_user, form.days.data, form.reason.data), forms.ExtensionForm)
 
 
+@bp.route("/<int:issue_id>/contest", methods=["POST"])
+@unit_only
+def contest(issue_id: int) -> ResponseReturnValue:
+    """Contest the issue (申诉) before starting work: not our duty, or the finding is wrong."""
+    storage = current_app.extensions["ruwo_storage"]
+    uploads = [f for f in request.files.getlist("contest-evidence") if f and f.filename]
+    return _step(issue_id, lambda issue, form: issues.contest(
+        issue, current_user, ContestKind(form.kind.data), form.reason.data, form.proposed_unit_id.data,
+        [(f.filename, f.stream) for f in uploads], storage), forms.ContestForm)
+
+
 # --- The leaders' steps -----------------------------------------------------------------------------
+
+
+@bp.route("/<int:issue_id>/contest/transfer", methods=["POST"])
+@leader_only
+def transfer(issue_id: int) -> ResponseReturnValue:
+    """Uphold a contest: the issue goes to another unit with a fresh deadline."""
+    return _step(issue_id, lambda issue, form: issues.transfer(
+        issue, current_user, form.unit_id.data, form.deadline.data, form.note.data or ""), forms.TransferForm)
+
+
+@bp.route("/<int:issue_id>/contest/dismiss", methods=["POST"])
+@leader_only
+def dismiss_finding(issue_id: int) -> ResponseReturnValue:
+    """Uphold a contest: the finding is dismissed and the issue closed."""
+    return _step(issue_id, lambda issue, form: issues.dismiss_finding(issue, current_user, form.note.data),
+                 forms.DismissForm)
+
+
+@bp.route("/<int:issue_id>/contest/reject", methods=["POST"])
+@leader_only
+def reject_contest(issue_id: int) -> ResponseReturnValue:
+    """Reject a contest: the unit stays responsible and its deadline resumes."""
+    return _step(issue_id, lambda issue, form: issues.reject(issue, current_user, form.note.data),
+                 forms.RejectForm)
 
 
 @bp.route("/<int:issue_id>/review", methods=["POST"])
@@ -361,3 +333,7 @@ def issue_labels() -> dict[str, dict]:
     """Translated names of categories, severities, states, rectification types and events."""
     return {"labels": {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS, "state": STATE_LABELS,
                        "type": TYPE_LABELS, "event": EVENT_LABELS}}
+
+
+# The documents of the issue area (ledger, notices, a period's circular) register on ``bp`` too.
+from app.issues import documents  # noqa: E402, F401

@@ -82,6 +82,7 @@ class IssueState(enum.StrEnum):
     UNDER_REVIEW = "under_review"  # 复核中
     CLOSED = "closed"  # 已销号
     REOPENED = "reopened"  # 回潮复发
+    CONTESTED = "contested"  # 申诉中: the deadline is paused while a leader decides
 
 
 class RectificationType(enum.StrEnum):
@@ -92,13 +93,17 @@ class RectificationType(enum.StrEnum):
 
 #: Which transitions the lifecycle allows (practice.md §6c).
 TRANSITIONS: dict[IssueState, frozenset[IssueState]] = {
-    IssueState.ASSIGNED: frozenset({IssueState.IN_PROGRESS, IssueState.REPORTED}),
+    IssueState.ASSIGNED: frozenset({IssueState.IN_PROGRESS, IssueState.REPORTED, IssueState.CONTESTED}),
     IssueState.IN_PROGRESS: frozenset({IssueState.REPORTED}),
     IssueState.REPORTED: frozenset({IssueState.UNDER_REVIEW, IssueState.IN_PROGRESS, IssueState.CLOSED}),
     IssueState.UNDER_REVIEW: frozenset({IssueState.CLOSED, IssueState.IN_PROGRESS}),
     IssueState.CLOSED: frozenset({IssueState.REOPENED}),
-    IssueState.REOPENED: frozenset({IssueState.IN_PROGRESS, IssueState.REPORTED}),
+    IssueState.REOPENED: frozenset({IssueState.IN_PROGRESS, IssueState.REPORTED, IssueState.CONTESTED}),
+    # Transferred or contest rejected (back to assigned or reopened), or the finding dismissed.
+    IssueState.CONTESTED: frozenset({IssueState.ASSIGNED, IssueState.REOPENED, IssueState.CLOSED}),
 }
+#: States in which the deadline does not run: closed, or paused while a contest is decided.
+DEADLINE_STOPPED = (IssueState.CLOSED, IssueState.CONTESTED)
 
 issue_supporting_units = sa.Table(
     "issue_supporting_units",
@@ -143,6 +148,8 @@ class Issue(Base):
         back_populates="issue", cascade="all, delete-orphan", order_by="Occurrence.id")
     events: Mapped[list[IssueEvent]] = relationship(
         back_populates="issue", cascade="all, delete-orphan", order_by="IssueEvent.id")
+    contests: Mapped[list[IssueContest]] = relationship(
+        back_populates="issue", cascade="all, delete-orphan", order_by="IssueContest.id")
 
     __table_args__ = (sa.CheckConstraint("escalation_level BETWEEN 0 AND 3", name="escalation_range"),)
 
@@ -151,8 +158,21 @@ class Issue(Base):
         return self.state is not IssueState.CLOSED
 
     def overdue(self, today: date) -> bool:
-        """Past its deadline and not closed (derived, never stored)."""
-        return self.is_open and today > self.deadline
+        """Past its deadline, not closed and not paused by a contest (derived, never stored)."""
+        return self.state not in DEADLINE_STOPPED and today > self.deadline
+
+    @property
+    def open_contest(self) -> IssueContest | None:
+        """The contest a leader has yet to decide, if the issue is contested."""
+        if self.state is not IssueState.CONTESTED or not self.contests:
+            return None
+        return self.contests[-1]
+
+    @property
+    def paused_days(self) -> int | None:
+        """Working days left to the deadline when contested, while the contest waits."""
+        contest = self.open_contest
+        return contest.days_left if contest else None
 
     def units(self) -> list[Unit]:
         return [self.lead_unit, *[u for u in self.supporting_units if u.id != self.lead_unit_id]]
@@ -221,6 +241,50 @@ class Evidence(Base):
     @property
     def keys(self) -> list[str]:
         return [self.storage_key, self.thumbnail_key]
+
+
+class ContestKind(enum.StrEnum):
+    NOT_OUR_DUTY = "not_our_duty"  # 非本单位职责
+    WRONG_FINDING = "wrong_finding"  # 问题认定有误
+
+
+class ContestOutcome(enum.StrEnum):
+    TRANSFERRED = "transferred"  # 转办
+    DISMISSED = "dismissed"  # 撤销
+    REJECTED = "rejected"  # 驳回
+
+
+class IssueContest(Base):
+    """A unit's contest (申诉) of an issue and a leader's decision: one row per contest, kept."""
+
+    __tablename__ = "issue_contests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(sa.ForeignKey("issues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ContestKind] = mapped_column(enum_column(ContestKind))
+    #: The unit that contested, and the one it named as responsible ("not our duty").
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    proposed_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("units.id"))
+    reason: Mapped[str] = mapped_column(sa.String(2000))
+    contested_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    contested_on: Mapped[date]
+    #: Where the issue was and how long it had: what a rejection gives back.
+    state_before: Mapped[IssueState] = mapped_column(enum_column(IssueState))
+    deadline_before: Mapped[date]
+    #: Working days left to the deadline when contested (negative when already overdue).
+    days_left: Mapped[int]
+    outcome: Mapped[Optional[ContestOutcome]] = mapped_column(enum_column(ContestOutcome))
+    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("users.id"))
+    decided_on: Mapped[Optional[date]]
+    decision_note: Mapped[str] = mapped_column(sa.String(2000), default="")
+    #: The unit the issue was transferred to.
+    new_unit_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    issue: Mapped[Issue] = relationship(back_populates="contests")
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    proposed_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[proposed_unit_id])
+    new_unit: Mapped[Optional[Unit]] = relationship(foreign_keys=[new_unit_id])
 
 
 class CalendarDay(Base):

@@ -188,7 +188,7 @@ def test_only_the_responsible_unit_acts(county) -> None:
 
 def test_the_steps_offered_follow_the_lifecycle(county) -> None:
     issue, unit_user, leader = open_issue(), user("unit-market"), user("leader")
-    assert issues.steps(issue, unit_user) == {"start", "report", "explain", "extension"}
+    assert issues.steps(issue, unit_user) == {"start", "report", "explain", "extension", "contest"}
     assert issues.steps(issue, leader) == {"escalate", "settings"}
     assert issues.steps(issue, user("unit-water")) == frozenset() == issues.steps(issue, user("inspector1"))
     issues.request_extension(issue, unit_user, 5, "材料需外地调取")

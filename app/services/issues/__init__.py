@@ -2,12 +2,14 @@
 
 - ``review``: leaders weigh a visit's findings and approve it; findings become issues;
 - ``lifecycle``: the unit's and the leaders' steps on an issue, each one recorded;
+- ``contests``: a unit contests an issue (申诉); a leader transfers, dismisses or rejects;
 - ``queries``: lists, to-do counts and evidence for a viewer;
 - ``unit_view``: an issue as its units see it, built without the visits (never the inspector).
 
 Callers use the package (``issues.approve(...)``), not its modules.
 """
 
+from app.services.issues.contests import contest, default_deadline, dismiss_finding, reject, resumed_deadline, transfer
 from app.services.issues.lifecycle import (
     ESCALATION_MAX,
     MAX_EVIDENCE,
@@ -62,6 +64,8 @@ __all__ = [
     # The leaders' steps
     "ESCALATION_MAX", "IssueSettings", "begin_review", "close_with_reason",
     "decide_extension", "escalate", "send_back", "update_settings",
+    # Contests (申诉)
+    "contest", "default_deadline", "dismiss_finding", "reject", "resumed_deadline", "transfer",
     # Re-visits that verify
     "companions", "draw_inspector", "finders", "judge", "send_revisit",
     # Queries

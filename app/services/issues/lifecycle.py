@@ -73,6 +73,23 @@ def is_responsible(issue: Issue, user: User) -> bool:
 
 
 _UNIT_ANSWERABLE = (IssueState.ASSIGNED, IssueState.IN_PROGRESS, IssueState.REOPENED)
+#: Where a unit that has not started work may contest (申诉) an issue.
+CONTESTABLE = (IssueState.ASSIGNED, IssueState.REOPENED)
+#: The events that begin a round of the unit's answer, and the one that ends a contest refused.
+_ROUND_STARTS = frozenset({"assigned", "reopened", "contest_transferred"})
+
+
+def contest_rejected_this_round(issue: Issue) -> bool:
+    """Whether a leader already rejected a contest since the issue was last assigned or reopened
+    (one contest a round: a unit cannot pause its deadline again and again)."""
+    for event in reversed(issue.events):
+        if event.kind == "contest_rejected":
+            return True
+        if event.kind in _ROUND_STARTS:
+            return False
+    return False
+
+
 _LEADER_REVIEWABLE = (IssueState.REPORTED, IssueState.UNDER_REVIEW)
 #: The steps of each side and when each is open: the detail page asks ``steps`` which to offer,
 #: and the services refuse the same steps under the same conditions.
@@ -80,14 +97,16 @@ UNIT_STEPS: dict[str, Callable[[Issue], bool]] = {
     "start": lambda i: i.state in (IssueState.ASSIGNED, IssueState.REOPENED),
     "report": lambda i: i.state in _UNIT_ANSWERABLE,
     "explain": lambda i: i.state in _UNIT_ANSWERABLE,
-    "extension": lambda i: i.is_open and not i.extension_days_requested,
+    "extension": lambda i: i.is_open and i.state is not IssueState.CONTESTED and not i.extension_days_requested,
+    "contest": lambda i: i.state in CONTESTABLE and not contest_rejected_this_round(i),
 }
 LEADER_STEPS: dict[str, Callable[[Issue], bool]] = {
     "begin_review": lambda i: i.state is IssueState.REPORTED,
     "close": lambda i: i.state in _LEADER_REVIEWABLE,
     "send_back": lambda i: i.state in _LEADER_REVIEWABLE,
     "revisit": lambda i: i.state in _LEADER_REVIEWABLE,
-    "decide_extension": lambda i: bool(i.extension_days_requested),
+    "decide_extension": lambda i: bool(i.extension_days_requested) and i.state is not IssueState.CONTESTED,
+    "decide_contest": lambda i: i.state is IssueState.CONTESTED,
     "escalate": lambda i: i.is_open and i.escalation_level < ESCALATION_MAX,
     "settings": lambda i: True,
 }
@@ -104,28 +123,39 @@ def steps(issue: Issue, user: User) -> frozenset[str]:
     return frozenset(name for name, is_open in table.items() if is_open(issue))
 
 
-def _unit_only(issue: Issue, user: User) -> None:
+def unit_only(issue: Issue, user: User) -> None:
     if not is_responsible(issue, user):
         raise ServiceError(_l("Only the responsible unit can do this."))
 
 
 def start(issue: Issue, user: User) -> None:
     """The unit starts rectifying."""
-    _unit_only(issue, user)
+    unit_only(issue, user)
     move(issue, IssueState.IN_PROGRESS, user, "started")
 
 
 def report(issue: Issue, user: User, measures: str, files: list[tuple[str, BinaryIO]],
            storage: FileStorage) -> IssueEvent:
     """The unit reports its measures with evidence photos (all of them processed, or none kept)."""
-    _unit_only(issue, user)
+    unit_only(issue, user)
     if not measures.strip():
         raise ServiceError(_l("Describe the measures taken."), field="measures")
+    processed = process_evidence(files)
+    event = move(issue, IssueState.REPORTED, user, "reported", measures)
+    keep_evidence(event, processed, storage)
+    return event
+
+
+def process_evidence(files: list[tuple[str, BinaryIO]]) -> list[visits.Processed]:
+    """Evidence photos through the photo pipeline, which refuses a bad file (or too many)
+    before anything is written."""
     if len(files) > MAX_EVIDENCE:
         raise ServiceError(_l("At most %(n)d photos.", n=MAX_EVIDENCE), field="evidence")
-    # The photo pipeline refuses a bad file before anything is written.
-    processed = [visits.process(stream) for _name, stream in files]
-    event = move(issue, IssueState.REPORTED, user, "reported", measures)
+    return [visits.process(stream) for _name, stream in files]
+
+
+def keep_evidence(event: IssueEvent, processed: list[visits.Processed], storage: FileStorage) -> None:
+    """Store processed evidence photos on ``event`` (all of them, or none kept)."""
     saved: list[str] = []
     try:
         for result in processed:
@@ -141,12 +171,11 @@ def report(issue: Issue, user: User, measures: str, files: list[tuple[str, Binar
         for key in saved:
             storage.delete(key)
         raise
-    return event
 
 
 def explain(issue: Issue, user: User, explanation: str) -> None:
     """The unit explains why the finding does not call for rectification (解释说明)."""
-    _unit_only(issue, user)
+    unit_only(issue, user)
     if not explanation.strip():
         raise ServiceError(_l("Write the explanation."), field="explanation")
     move(issue, IssueState.REPORTED, user, "explained", explanation)
@@ -154,7 +183,7 @@ def explain(issue: Issue, user: User, explanation: str) -> None:
 
 def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
     """The unit asks for more working days; a leader accepts or refuses."""
-    _unit_only(issue, user)
+    unit_only(issue, user)
     if not UNIT_STEPS["extension"](issue):
         raise ServiceError(_l("An extension cannot be asked for now."))
     if not 1 <= days <= 60 or not reason.strip():
@@ -169,6 +198,9 @@ def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
 def decide_extension(issue: Issue, leader: User, accept: bool, note: str = "") -> None:
     """Accept (the deadline moves by the requested working days) or refuse an extension."""
     days = issue.extension_days_requested
+    if issue.state is IssueState.CONTESTED:
+        # The deadline is paused; the decision on the contest sets it again.
+        raise ServiceError(_l("Decide the contest first."))
     if not days or not issue.is_open:
         raise ServiceError(_l("No extension was asked for."))
     issue.extension_days_requested = None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
+    DEADLINE_STOPPED,
     Assignment,
     Category,
     Evidence,
@@ -63,7 +64,7 @@ def search_query(spec: IssueFilter, today: date) -> sa.Select:
         if value:
             stmt = stmt.where(column == value)
     if spec.overdue:
-        stmt = stmt.where(Issue.state != IssueState.CLOSED, Issue.deadline < today)
+        stmt = stmt.where(Issue.state.not_in(DEADLINE_STOPPED), Issue.deadline < today)
     if spec.campaign_id:
         stmt = stmt.where(Issue.occurrences.any(Occurrence.finding.has(Finding.visit.has(
             Visit.assignment.has(Assignment.campaign_id == spec.campaign_id)))))
@@ -87,7 +88,7 @@ def with_history(issue_id: int) -> Issue | None:
     occurrences' findings, visits, inspectors and photos; its events' actors and evidence)."""
     return db.session.scalar(sa.select(Issue).where(Issue.id == issue_id).options(
         selectinload(Issue.hall), selectinload(Issue.window), selectinload(Issue.lead_unit),
-        selectinload(Issue.supporting_units),
+        selectinload(Issue.supporting_units), selectinload(Issue.contests),
         selectinload(Issue.occurrences).selectinload(Occurrence.finding).selectinload(Finding.visit)
         .options(selectinload(Visit.inspector), selectinload(Visit.photos)),
         selectinload(Issue.events).options(selectinload(IssueEvent.actor).selectinload(User.unit),
@@ -112,9 +113,11 @@ DUE_SHOWN = 20
 
 
 def _due(where: sa.ColumnElement[bool], today: date, working_days: int = 3) -> tuple[Issue, ...]:
-    """Open issues overdue or due within ``working_days`` working days, earliest first."""
+    """Open issues overdue or due within ``working_days`` working days, earliest first (a
+    contested issue's deadline is paused, so it is not due)."""
     limit = calendar.add_working_days(today, working_days)
-    return tuple(db.session.scalars(_loaded().where(where, Issue.state != IssueState.CLOSED, Issue.deadline <= limit)
+    return tuple(db.session.scalars(_loaded().where(where, Issue.state.not_in(DEADLINE_STOPPED),
+                                                    Issue.deadline <= limit)
                                     .order_by(Issue.deadline, Issue.id).limit(DUE_SHOWN)))
 
 
@@ -127,6 +130,7 @@ class Todo:
     visits_to_review: int = 0
     reports_to_verify: int = 0
     extensions_to_decide: int = 0
+    contests_to_decide: int = 0
     issues_to_answer: int = 0
     due: tuple[Issue, ...] = ()
 
@@ -138,6 +142,7 @@ def leader_todo(today: date) -> Todo:
                                            .where(Visit.state == VisitState.SUBMITTED)) or 0,
         reports_to_verify=_count(Issue.state.in_((IssueState.REPORTED, IssueState.UNDER_REVIEW))),
         extensions_to_decide=_count(Issue.state != IssueState.CLOSED, Issue.extension_days_requested.is_not(None)),
+        contests_to_decide=_count(Issue.state == IssueState.CONTESTED),
         due=_due(sa.true(), today),
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.models import Category, Issue, IssueEvent, IssueState, RectificationType, Severity
+from app.models import DEADLINE_STOPPED, Category, Issue, IssueEvent, IssueState, RectificationType, Severity
 
 #: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
 UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned", "revisit_inconclusive"})
@@ -64,6 +64,8 @@ class UnitIssue:
     rectification_type: RectificationType
     deadline: date
     extension_days_requested: int | None
+    #: Working days left when the unit contested, while its contest waits (the deadline is paused).
+    paused_days: int | None
     lead_unit: Named
     supporting_units: tuple[Named, ...]
     escalation_level: int
@@ -71,7 +73,7 @@ class UnitIssue:
     events: tuple[UnitEvent, ...]
 
     def overdue(self, today: date) -> bool:
-        return self.state is not IssueState.CLOSED and today > self.deadline
+        return self.state not in DEADLINE_STOPPED and today > self.deadline
 
 
 def _event(event: IssueEvent) -> UnitEvent:
@@ -90,7 +92,8 @@ def unit_view(issue: Issue) -> UnitIssue:
         id=issue.id, title=issue.title, hall=Named(issue.hall.name), window=window, category=issue.category,
         severity=issue.severity, state=issue.state, rework_count=issue.rework_count,
         rectification_type=issue.rectification_type, deadline=issue.deadline,
-        extension_days_requested=issue.extension_days_requested, lead_unit=Named(issue.lead_unit.name),
+        extension_days_requested=issue.extension_days_requested, paused_days=issue.paused_days,
+        lead_unit=Named(issue.lead_unit.name),
         supporting_units=tuple(Named(u.name) for u in issue.supporting_units),
         escalation_level=issue.escalation_level,
         occurrences=tuple(UnitOccurrence(o.observed_on, o.recurrence, o.finding.title_zh, o.finding.title_en,

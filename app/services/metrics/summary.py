@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Category, Issue, IssueState, Severity
+from app.models import DEADLINE_STOPPED, Category, Issue, IssueState, Severity
 from app.services.metrics import scope as scopes
 from app.services.metrics.figures import Figures, count_if, figures
 
@@ -30,7 +30,8 @@ class Summary:
 
 
 def summary(f: scopes.Filter, today: date) -> Summary:
-    """The headline counts of ``f``'s scope; overdue means past its deadline and not closed."""
+    """The headline counts of ``f``'s scope; overdue means past its deadline, not closed and
+    not paused by a contest."""
     scope = scopes.visits(f)
     found = scopes.findings(scope).subquery()
     by_category = {Category(c): int(n) for c, n in db.session.execute(
@@ -40,9 +41,9 @@ def summary(f: scopes.Filter, today: date) -> Summary:
     in_scope = Issue.id.in_(scopes.issue_ids(scope))
     by_state = {IssueState(s): int(n) for s, n in db.session.execute(
         sa.select(Issue.state, sa.func.count()).where(in_scope).group_by(Issue.state))}
-    is_open = Issue.state != IssueState.CLOSED
     overdue, escalated = db.session.execute(sa.select(
-        count_if(sa.and_(is_open, Issue.deadline < today)), count_if(Issue.escalation_level > 0))
+        count_if(sa.and_(Issue.state.not_in(DEADLINE_STOPPED), Issue.deadline < today)),
+        count_if(Issue.escalation_level > 0))
         .where(in_scope)).one()
     overall = figures(f)[None]
     return Summary(

@@ -15,7 +15,7 @@ from openpyxl.styles import PatternFill
 
 from app.extensions import db
 from app.labels import CATEGORY_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
-from app.models import Hall, Issue, IssueEvent, IssueState, Occurrence, Unit, Window
+from app.models import DEADLINE_STOPPED, Hall, Issue, IssueEvent, IssueState, Occurrence, Unit, Window
 from app.models.issue import issue_supporting_units
 from app.services.reports import xlsx
 
@@ -26,6 +26,7 @@ STATE_FILLS = {
     IssueState.IN_PROGRESS: PatternFill("solid", fgColor="FFF1D6"),
     IssueState.REPORTED: PatternFill("solid", fgColor="DCEBFA"),
     IssueState.UNDER_REVIEW: PatternFill("solid", fgColor="DCEBFA"),
+    IssueState.CONTESTED: PatternFill("solid", fgColor="E8E4F4"),
 }
 OVERDUE_FILL = PatternFill("solid", fgColor="F6B8B1")
 #: Text longer than this (characters; the long columns are about twice as wide) wraps.
@@ -107,7 +108,7 @@ def rows(query: sa.Select, today: date) -> Iterator[LedgerRow]:
             description=title, severity=severities[severity], lead_unit=lead_name,
             supporting_units="、".join(supporting.get(issue_id, ())), measures=note or "",
             rectification_type=types[kind], deadline=deadline, state=state,
-            overdue=state is not IssueState.CLOSED and today > deadline, closed_on=closed_on,
+            overdue=state not in DEADLINE_STOPPED and today > deadline, closed_on=closed_on,
             revisit=revisit_labels.get(last_revisit or "", ""), occurrences=occurrences or 0,
             escalation=escalations.get(escalation, ""))
 
