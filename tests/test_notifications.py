@@ -346,3 +346,26 @@ def test_a_problem_found_again_after_close_out_is_told_to_leaders_and_flagged_in
         parts = period_parts(reports.period("2026-11-01", "2026-11-30"), date(2026, 11, 28))
         texts = [c.text for s in parts.sections for c in s.cases]
         assert any("该问题整改销号后再次出现" in t for t in texts)
+
+
+def test_a_contest_is_told_to_leaders_and_each_decision_to_the_unit_that_contested(seeded) -> None:
+    from app.models import ContestKind
+
+    storage = seeded.extensions["ruwo_storage"]
+    with seeded.app_context():
+        issue = one_issue()
+        issues.contest(issue, user("unit-market"), ContestKind.NOT_OUR_DUTY, "应由供水公司负责",
+                       user("unit-water").unit_id, [], storage)
+        db.session.commit()
+        contested = [n for n in mine("leader") if n.kind == "issue.contested"]
+        assert len(contested) == 1 and "提出申诉" in notifications.text(contested[0].kind, contested[0].params)
+        issues.transfer(issue, user("leader"), None, None, "由供水窗口负责")
+        db.session.commit()
+        assert "issue.contest_transferred" in [n.kind for n in mine("unit-market")]
+        assert [n.kind for n in mine("unit-water")] == ["issue.assigned"]  # the new unit has it as new
+        # The new unit contests too, and is refused: it hears so.
+        issues.contest(issue, user("unit-water"), ContestKind.WRONG_FINDING, "记录有误", None, [], storage)
+        issues.reject(issue, user("leader"), "记录属实")
+        db.session.commit()
+        rejected = [n for n in mine("unit-water") if n.kind == "issue.contest_rejected"]
+        assert len(rejected) == 1 and "未获支持" in notifications.text(rejected[0].kind, rejected[0].params)

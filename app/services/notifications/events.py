@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from app.extensions import db
-from app.models import Assignment, Campaign, Issue, IssueEvent, User, Visit
+from app.models import Assignment, Campaign, Issue, IssueEvent, Unit, User, Visit
 from app.models.base import utcnow
 from app.services.calendar import china_today
 from app.services.notifications.core import notify, notify_leaders, notify_unit
@@ -29,6 +29,12 @@ ISSUE_EVENTS: dict[str, tuple[tuple[str, str], ...]] = {
     "reported": (("leaders", "issue.reported"),),
     "explained": (("leaders", "issue.reported"),),
     "extension_requested": (("leaders", "issue.extension_requested"),),
+    # 申诉: leaders decide a contest; the unit that contested hears the decision (on a transfer,
+    # the new unit has the issue as a new one).
+    "contested": (("leaders", "issue.contested"),),
+    "contest_transferred": (("unit", "issue.assigned"), ("contester", "issue.contest_transferred")),
+    "contest_dismissed": (("contester", "issue.contest_dismissed"),),
+    "contest_rejected": (("contester", "issue.contest_rejected"),),
 }
 
 
@@ -47,10 +53,18 @@ def issue_event(issue: Issue, event: IssueEvent) -> None:
     link = f"/issues/{issue.id}"
     for who, kind in rules:
         key = f"event:{event.id}:{kind}"
-        if who == "unit":
-            notify_unit(issue.lead_unit, kind, params, link=link, key=key)
-        else:
+        if who == "leaders":
             notify_leaders(kind, params, link=link, key=key)
+            continue
+        unit = issue.lead_unit if who == "unit" else _contester(issue)
+        if unit is not None:
+            notify_unit(unit, kind, params, link=link, key=key)
+
+
+def _contester(issue: Issue) -> Unit | None:
+    """The unit that made the issue's latest contest."""
+    latest = max(issue.contests, key=lambda c: c.id, default=None)
+    return latest.unit if latest is not None else None
 
 
 def visit_returned(visit: Visit, comment: str) -> None:

@@ -22,7 +22,14 @@ MESSAGES: dict[str, LazyString] = {
     "issue.closed": _l("Issue #%(issue)s (%(title)s) is closed out."),
     "issue.extension_granted": _l("Your extension for issue #%(issue)s was granted: new deadline %(deadline)s."),
     "issue.extension_refused": _l("Your extension for issue #%(issue)s was refused; the deadline stays %(deadline)s."),
+    "issue.contest_transferred": _l("Your contest of issue #%(issue)s (%(title)s) was upheld: the issue was "
+                                    "transferred to %(unit)s."),
+    "issue.contest_dismissed": _l("Your contest of issue #%(issue)s (%(title)s) was upheld: the finding was "
+                                  "dismissed and the issue closed."),
+    "issue.contest_rejected": _l("Your contest of issue #%(issue)s (%(title)s) was rejected; rectify it by "
+                                 "%(deadline)s."),
     # To leaders
+    "issue.contested": _l("%(unit)s contests issue #%(issue)s (%(title)s): decide the contest."),
     "issue.reported": _l("%(unit)s reported its measures on issue #%(issue)s (%(title)s): awaiting your review."),
     "issue.extension_requested": _l("%(unit)s asks %(days)s more working days for issue #%(issue)s (%(title)s)."),
     "issue.overdue_leader": _l("Issue #%(issue)s (%(title)s) of %(unit)s is overdue since %(deadline)s; "
