@@ -51,7 +51,6 @@ from app.services.visits.photos import (
     PhotoRejected,
     PhotoUpload,
     Processed,
-    add_photo,
     parse_upload,
     process,
     remove_photo,
@@ -85,6 +84,6 @@ __all__ = [
     "window_choices",
     # Photos
     "FORMATS", "LONG_EDGE", "MAX_PHOTOS_PER_VISIT", "MAX_PIXELS", "QUALITY", "THUMB_EDGE",
-    "PhotoRejected", "PhotoUpload", "Processed", "add_photo", "parse_upload", "process",
+    "PhotoRejected", "PhotoUpload", "Processed", "parse_upload", "process",
     "remove_photo", "store_photo", "visible_photo", "visit_photos",
 ]

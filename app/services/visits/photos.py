@@ -222,23 +222,20 @@ def parse_upload(photo_uuid: str, question_key: str | None, taken_ms: str | None
     return PhotoUpload(photo_uuid=canonical, question_key=key, taken_at=taken_at)
 
 
-def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: BinaryIO,
-              storage: FileStorage) -> tuple[Photo, bool]:
-    """Process and attach a photo to the inspector's editable visit.
-
-    Idempotent by the photo's UUID: the same photo sent again returns the first one
-    (second value True). Files are written before the row; the caller deletes them if the
-    transaction fails (``Photo.keys``), so nothing is left half-written.
-    """
+def _checked(inspector: User, visit_uuid: str, upload: PhotoUpload, *, lock: bool) -> tuple[Visit, Photo | None]:
+    """The inspector's visit, if a photo may be added to it: editable, a question that takes
+    photos, room left; with the photo itself if this upload arrived before (idempotent by its
+    UUID). ``lock``: count the photos under a row lock (PostgreSQL)."""
     visit = drafting.find(visit_uuid, inspector)
     if visit is None:
         raise drafting.VisitNotFound("no such visit")
-    db.session.refresh(visit, with_for_update=True)  # count the photos under a lock (PostgreSQL)
+    if lock:
+        db.session.refresh(visit, with_for_update=True)
     existing = db.session.scalar(sa.select(Photo).where(Photo.uuid == upload.photo_uuid))
     if existing is not None:
         if existing.visit_id != visit.id:
             raise drafting.VisitConflict("this photo belongs to another visit")
-        return existing, True
+        return visit, existing
     if not visit.editable:
         raise drafting.VisitConflict(_l("This visit has been submitted and can no longer change."))
     if upload.question_key is not None:
@@ -248,13 +245,21 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.visit_id == visit.id)) or 0
     if count >= MAX_PHOTOS_PER_VISIT:
         raise PhotoRejected(_l("A visit has at most %(n)d photos.", n=MAX_PHOTOS_PER_VISIT))
-    processed = process(stream)
+    return visit, None
+
+
+def _saved(processed: Processed, storage: FileStorage) -> tuple[str, str]:
     image_key = storage.save(processed.image)
     try:
-        thumb_key = storage.save(processed.thumbnail)
+        return image_key, storage.save(processed.thumbnail)
     except BaseException:
         storage.delete(image_key)
         raise
+
+
+def _attach(visit: Visit, upload: PhotoUpload, processed: Processed, storage: FileStorage,
+            keys: tuple[str, str] | None = None) -> Photo:
+    image_key, thumb_key = keys or _saved(processed, storage)
     photo = Photo(
         uuid=upload.photo_uuid, visit=visit, question_key=upload.question_key,
         storage_key=image_key, thumbnail_key=thumb_key, sha256=processed.sha256,
@@ -263,16 +268,33 @@ def add_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: Bin
         exif_latitude=processed.exif_latitude, exif_longitude=processed.exif_longitude,
     )
     db.session.add(photo)
-    return photo, False
+    return photo
 
 
 def store_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: BinaryIO,
                 storage: FileStorage) -> tuple[Photo, bool]:
-    """``add_photo`` and commit, as one unit of work: the files are deleted again when the
-    commit fails, and when the same photo arrived twice at once the first one is kept."""
-    photo, repeated = add_photo(inspector, visit_uuid, upload, stream, storage)
-    if repeated:
-        return photo, True
+    """Check, process, store and commit a photo as one unit of work, holding no write lock while
+    the photo is worked on: the checks run, their transaction ends, the image is decoded,
+    turned, resized and encoded and its files written, and only then a short transaction
+    checks again and inserts the row. The files are deleted again when that fails; when the
+    same photo arrived twice at once the first one is kept."""
+    _visit, existing = _checked(inspector, visit_uuid, upload, lock=False)
+    if existing is not None:
+        return existing, True
+    db.session.rollback()  # end the checks' transaction: SQLite's write lock stays free meanwhile
+    processed = process(stream)
+    keys = _saved(processed, storage)
+    try:
+        visit, existing = _checked(inspector, visit_uuid, upload, lock=True)
+    except BaseException:
+        db.session.rollback()
+        _delete_files(storage, list(keys))
+        raise
+    if existing is not None:  # the same photo arrived meanwhile
+        db.session.rollback()
+        _delete_files(storage, list(keys))
+        return existing, True
+    photo = _attach(visit, upload, processed, storage, keys)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:

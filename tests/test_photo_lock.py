@@ -1,0 +1,42 @@
+"""The lock rule: while a photo is being worked on (decoded, turned, resized, encoded), no write
+lock is held — another worker's autosave goes through at once, on SQLite too."""
+
+from __future__ import annotations
+
+import threading
+
+from app.services.visits import photos
+from tests.photo_samples import encoded
+from tests.test_photo_views import upload
+from tests.test_visit_views import body, client_for, put
+
+OTHER = "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b"
+
+
+def test_a_photo_being_worked_on_does_not_block_another_workers_autosave(seeded, monkeypatch) -> None:
+    first, second = client_for(seeded, "inspector1"), client_for(seeded, "inspector2")
+    assert put(first, body(seeded)).status_code == 200
+    working, release = threading.Event(), threading.Event()
+    real = photos.process
+
+    def slow(stream):
+        working.set()
+        assert release.wait(60)
+        return real(stream)
+
+    monkeypatch.setattr(photos, "process", slow)
+    answers: dict[str, int] = {}
+    uploading = threading.Thread(target=lambda: answers.setdefault("upload", upload(first, encoded("JPEG"))
+                                                                  .status_code))
+    uploading.start()
+    try:
+        assert working.wait(30), "the upload never reached the photo work"
+        saving = threading.Thread(target=lambda: answers.setdefault("autosave", put(second, body(seeded), OTHER)
+                                                                   .status_code))
+        saving.start()
+        saving.join(10)  # SQLite's busy timeout is 15 s: a held lock would keep it waiting
+        assert answers.get("autosave") == 200, "the autosave waited for the photo's work"
+    finally:
+        release.set()
+        uploading.join(60)
+    assert answers["upload"] == 201
