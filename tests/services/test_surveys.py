@@ -141,3 +141,18 @@ def test_problems_required_ranges_lengths(template) -> None:
     assert "fee_amount" not in checklists.problems(template, {"fee_asked": False})
     long_quote = {"rude_language": True, "rude_quote": "骂" * 301}
     assert "rude_quote" in checklists.problems(template, long_quote)
+
+
+def test_a_stored_version_is_parsed_once_per_process(seeded) -> None:
+    from app.models import SurveyVersion
+    from app.services.checklists import versions
+
+    with seeded.app_context():
+        template = checklists.registry().current()
+        stored = versions.snapshot(template)
+        first = versions.stored_template(stored)
+        assert versions.stored_template(stored) is first and first.sha256() == template.sha256()
+        other = SurveyVersion(key=stored.key, version=stored.version + 1, sha256="0" * 64,
+                              definition={**stored.definition, "version": stored.version + 1})
+        assert versions.stored_template(other) is not first
+        assert versions.stored_template(other).version == stored.version + 1

@@ -34,9 +34,22 @@ def snapshot(template: Template) -> SurveyVersion:
     return stored
 
 
+#: Parsed stored versions, by (key, version, sha256): a stored version never changes, so it is
+#: parsed and validated once per process (validating one costs more than the rest of a submit).
+_PARSED: dict[tuple[str, int, str], Template] = {}
+PARSED_MAX = 64
+
+
 def stored_template(version: SurveyVersion) -> Template:
-    """The template a visit is pinned to, from its stored copy (never the file)."""
-    return Template.model_validate(version.definition)
+    """The template a visit is pinned to, from its stored copy (never the file); parsed once."""
+    key = (version.key, version.version, version.sha256)
+    template = _PARSED.get(key)
+    if template is None:
+        template = Template.model_validate(version.definition)
+        if len(_PARSED) >= PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = template
+    return template
 
 
 def drifted(templates: Iterable[Template]) -> list[str]:
