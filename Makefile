@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,14 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-photos bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular
+bench: bench-pages bench-throughput bench-photos
+
+bench-full: bench bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular
+
+# wrk from apt where this runs as root; without it the throughput bench says so and skips.
+bench-throughput: install-test
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
+	$(BIN)/python bench/throughput.py
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py
