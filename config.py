@@ -84,6 +84,11 @@ class Config:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
 
+    #: The leaders' dashboard figures are computed at most once a minute per filter (and per
+    #: process with SimpleCache; use "RedisCache" with CACHE_REDIS_URL to share them).
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = 60
+
     # Rate limits of login attempts (Flask-Limiter); the lockout itself is in the database.
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -125,6 +130,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     JOBS_IMMEDIATE = True
+    CACHE_TYPE = "NullCache"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1

@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
     from app import i18n, jobs
     from app.auth import session as auth_session
     from app.database import configure_engine
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, talisman
+    from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate, talisman
     from app.services import checklists
     from app.services.storage import FileStorage
 
@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db)
     csrf.init_app(app)
+    cache.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     auth_session.init_login_manager(app, login_manager)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -19,6 +20,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 talisman = Talisman()
+#: Figures that are costly and may be a minute old (the leaders' dashboard): per process by
+#: default, Redis where several app servers share them (CACHE_TYPE, CACHE_REDIS_URL).
+cache = Cache()
 #: Login attempts per address and per user name (SECURITY.md §2). memory:// keeps one count per
 #: worker; a deployment with several workers sets RUWO_RATELIMIT_STORAGE_URI to Redis or Memcached.
 limiter = Limiter(key_func=get_remote_address)

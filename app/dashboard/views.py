@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -12,7 +15,8 @@ from app.args import int_arg, paginate
 from app.auth.access import roles_required
 from app.dashboard import charts, filters
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
-from app.extensions import db, talisman
+from app.extensions import cache, db, talisman
+from app.models.base import utcnow
 from app.formtools import choices, form_status, save_form
 from app.labels import CATEGORY_LABELS, FIGURE_LABELS, SEVERITY_LABELS, STATE_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
@@ -30,11 +34,20 @@ def index() -> str:
     today = issues.china_today()
     options = filters.choices(campaigns.visible_to(current_user))
     wanted = filters.read(today, options)
+    board, weeks, waits, halls, computed_at = _figures(wanted, today, str(get_locale()))
     return render_template(
         "dashboard/index.html", todo=issues.leader_todo(today), today=today, options=options,
-        board=metrics.dashboard(wanted, today), weeks=metrics.weeks(wanted), waits=metrics.waits(wanted),
-        halls=metrics.halls(wanted), chart_args=filters.args(wanted), categories=CATEGORY_LABELS,
-        severities=SEVERITY_LABELS, states=STATE_LABELS, figure_labels=FIGURE_LABELS)
+        board=board, weeks=weeks, waits=waits, halls=halls, computed_at=computed_at, chart_args=filters.args(wanted),
+        categories=CATEGORY_LABELS, severities=SEVERITY_LABELS, states=STATE_LABELS, figure_labels=FIGURE_LABELS)
+
+
+@cache.memoize()
+def _figures(wanted: metrics.Filter, today: date, locale: str) -> tuple:
+    """The dashboard's figures for a filter, computed at most once a minute (CACHE_DEFAULT_TIMEOUT):
+    the to-do list above them is always read fresh. The locale is part of the key: the names in
+    the figures may be translated."""
+    return (metrics.dashboard(wanted, today), metrics.weeks(wanted), metrics.waits(wanted), metrics.halls(wanted),
+            utcnow())
 
 
 @bp.route("/charts/<name>.svg")
