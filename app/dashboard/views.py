@@ -16,10 +16,10 @@ from app.auth.access import roles_required
 from app.dashboard import charts, filters
 from app.dashboard.forms import AssignmentForm, ManualFindingForm
 from app.extensions import cache, db, talisman
-from app.models.base import utcnow
 from app.formtools import choices, form_status, save_form
 from app.labels import CATEGORY_LABELS, FIGURE_LABELS, SEVERITY_LABELS, STATE_LABELS
 from app.models import Assignment, Category, Finding, Role, Severity, Visit, VisitState
+from app.models.base import utcnow
 from app.services import campaigns, catalogue, checklists, issues, metrics, visits
 from app.services.errors import ServiceError
 
