@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ lint: install-test
 	$(BIN)/mypy
 
 # Figures asked for in issues (see bench/); not part of `make test`.
-bench: bench-pages bench-throughput bench-photos
+bench: bench-pages bench-throughput bench-submissions bench-photos
 
 bench-full: bench bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular
 
@@ -60,6 +60,9 @@ bench-full: bench bench-import bench-draw bench-lists bench-dashboard bench-ledg
 bench-throughput: install-test
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(BIN)/python bench/throughput.py
+
+bench-submissions: install-test
+	$(BIN)/python bench/submissions.py
 
 bench-pages: install
 	$(BIN)/python bench/page_weight.py

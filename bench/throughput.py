@@ -17,81 +17,21 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._server import free_port, gunicorn, prepare, session_cookie  # noqa: E402
+
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = int(os.environ.get("SECONDS", "5"))
-PASSWORD = "Bench-pass-2026"
 RESULTS = ROOT / "bench" / "results.json"
 HELLO = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef hello():\n    return 'Hello, World!'\n"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn(module: str, port: int, cwd: Path, env: dict[str, str]) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                "--log-level", "warning", module], cwd=cwd, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"gunicorn {module} did not start on port {port}")
-
-
-def prepare(instance: Path) -> dict[str, str]:
-    """The demo county with a submitted visit (for the review page) and an approved one."""
-    os.environ.update({"RUWO_INSTANCE_PATH": str(instance), "RUWO_DEMO_PASSWORD": PASSWORD})
-    from app import create_app
-    from app.extensions import db
-    from app.models import ServiceItem, Window
-    from app.services import demo, issues
-    from app.services.accounts import hasher_from_config
-    from tests.factories import submitted, user
-
-    app = create_app()
-    with app.app_context():
-        db.create_all()
-        demo.seed(PASSWORD, hasher_from_config(app.config), reset_passwords=False)
-        db.session.commit()
-        issues.approve(submitted({"attitude_score": 1}), user("leader"))
-        review = submitted({"attitude_score": 2}, window="02", item="realestate-transfer")
-        db.session.commit()
-        window = db.session.query(Window).filter_by(name="企业登记窗口").one()
-        item = db.session.query(ServiceItem).filter_by(code="market-company-setup").one()
-        query = f"?window_id={window.id}&item_id={item.id}"
-        uuid = "5f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b"
-        return {"review": f"/dashboard/visits/{review.id}", "timer": f"/visits/v/{uuid}{query}",
-                "checklist": f"/visits/v/{uuid}/checklist{query}"}
-
-
-def session_cookie(base: str, username: str) -> str:
-    """Log in through the real form (CSRF on) and return the Cookie header."""
-    jar = CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()
-    opener.open(urllib.request.Request(f"{base}/login", data=data, headers={"Referer": f"{base}/login"}))
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
 def wrk(url: str, cookie: str = "") -> float:
