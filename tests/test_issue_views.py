@@ -208,7 +208,8 @@ def test_revisit_from_the_issue_closes_it(seeded, loop) -> None:
 # --- Authorization matrix ------------------------------------------------------------------------
 
 AREA = ("issues.", "dashboard.visit", "dashboard.approve", "dashboard.return", "dashboard.finding",
-        "dashboard.add_finding", "photos.evidence", "admin.calendar")
+        "dashboard.add_finding", "photos.evidence", "admin.calendar", "notifications.", "exports.")
+EVERYONE = {"admin", "leader", "inspector", "unit"}
 #: endpoint prefix -> roles allowed (anything else: 403, or 404 for another unit's issue).
 POLICY = {
     "issues.index": {"unit"}, "issues.listing": {"leader"}, "issues.detail": {"leader", "unit-own"},
@@ -225,6 +226,10 @@ POLICY = {
     "dashboard.return_visit": {"leader"}, "dashboard.finding_action": {"leader"}, "dashboard.add_finding": {"leader"},
     "photos.evidence": {"leader", "admin", "unit-own"}, "photos.evidence_thumb": {"leader", "admin", "unit-own"},
     "admin.calendar_days": {"admin"}, "admin.calendar_remove": {"admin"},
+    # Everyone has notifications and exports of their own; another's job does not exist for them.
+    "notifications.index": EVERYONE, "notifications.open_one": EVERYONE, "notifications.read_all": EVERYONE,
+    "exports.index": EVERYONE, "exports.start": EVERYONE, "exports.detail": {"leader"}, "exports.status": {"leader"},
+    "exports.download": {"leader"},
 }
 ACTORS = {"admin": "admin", "leader": "leader", "inspector": "inspector2", "unit-own": "unit-market",
           "unit-other": "unit-water"}
@@ -246,9 +251,21 @@ def test_authorization_matrix(seeded, loop) -> None:
     with seeded.app_context():
         evidence_uuid = db.session.get(Issue, issue_id).events[-1].evidence[0].uuid
         finding_id = visit_findings(db.session.get(Visit, loop["visit_id"]))[0].id
+    with seeded.app_context():  # the leader's export, and a notification of the unit's
+        from app.models import Notification, User
+        from app.services import jobs
+
+        leader_user = db.session.scalar(sa.select(User).where(User.username == "leader"))
+        job_id = jobs.create("issues.ledger", {}, leader_user, "zh_Hans").id
+        note_id = db.session.scalar(sa.select(Notification.id).join(Notification.user)
+                                    .where(User.username == "unit-market"))
+        db.session.commit()
+        from app import jobs as queue
+
+        queue.enqueue(job_id)  # made at once in tests: its download exists
     values = {"issue_id": issue_id, "visit_id": loop["visit_id"], "finding_id": finding_id, "action": "restore",
               "decision": "refuse", "evidence_uuid": evidence_uuid, "day": "2027-10-09",
-              "unit_id": unit_id}
+              "unit_id": unit_id, "job_id": job_id, "notification_id": note_id}
     clients = {name: client_for(seeded, username) for name, username in ACTORS.items()}
     clients["anonymous"] = seeded.test_client()
     mismatches = []
