@@ -3,16 +3,17 @@ close, publish; who may see what (units nothing until publication, inspectors no
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Assignment, Campaign, CampaignState, Hall, InspectorConflict, Unit, User
+from app.services.calendar import china_today
 from tests.test_visit_views import client_for
 
-START = date.today() + timedelta(days=1)
+START = china_today() + timedelta(days=1)  # China's day: the app counts campaigns in it
 
 
 def ids(app, model, column, *values):
@@ -110,7 +111,7 @@ def test_units_and_inspectors_see_nothing_before_their_time(seeded, leader) -> N
     leader.post(f"/campaigns/{cid}/start")
     assert "开始这次暗访" not in inspector.get("/visits/").get_data(as_text=True)  # it starts tomorrow
     with seeded.app_context():
-        db.session.get(Campaign, cid).starts_on = date.today() - timedelta(days=1)  # ...and now it has begun
+        db.session.get(Campaign, cid).starts_on = china_today() - timedelta(days=1)  # ...and now it has begun
         db.session.commit()
     assert "开始这次暗访" in inspector.get("/visits/").get_data(as_text=True)
     leader.post(f"/campaigns/{cid}/close")

@@ -5,7 +5,7 @@ closes; a second re-visit that could not check leaves its issue open."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Assignment, Category, Issue, IssueState
 from app.services import issues
+from app.services.calendar import china_today
 from tests.browser.steps import answer_and_submit, on_visit_page, sign_in
 from tests.factories import approved, user
 
@@ -72,7 +73,7 @@ def revisit(browser, base: str, app, issue_id: int, verdict: str, screenshot=Non
 def test_a_campaign_drawn_done_and_a_materials_issue_verified_by_revisits(live_server, browser, seeded,
                                                                            screenshot_dir) -> None:
     base = live_server
-    today = date.today()
+    today = china_today()  # the app counts campaign days in China's day
     # 1. The leader plans a campaign on a phone: one window drawn from the cloud hall, inspector1.
     desk = phone_of(browser)
     sign_in(desk, base, "leader", "/dashboard/")
