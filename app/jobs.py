@@ -9,7 +9,9 @@ Periodic work (expiring old files, and the reminders of later work) runs on the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,13 +66,20 @@ def exports_storage(app: Flask) -> FileStorage:
     return app.extensions["ruwo_exports"]
 
 
-@huey.task()
-def run_job(job_id: str) -> None:
-    """Run one job (its own app context, so its own database session)."""
+@contextlib.contextmanager
+def _context(task: str) -> Iterator[Flask]:
+    """A task's own app context (so its own database session), named in ``g`` — Flask-Babel's
+    force_locale does nothing while ``g`` is empty, as it is in a fresh context."""
     app = _app_now()
     with app.app_context():
-        # Flask-Babel's force_locale does nothing while ``g`` is empty, as it is in a fresh context.
-        g.job_id = job_id
+        g.task = task
+        yield app
+
+
+@huey.task()
+def run_job(job_id: str) -> None:
+    """Run one job."""
+    with _context(f"job {job_id}") as app:
         jobs.run(job_id, exports_storage(app), timedelta(hours=app.config["EXPORT_TTL_HOURS"]))
 
 
@@ -82,9 +91,7 @@ def enqueue(job_id: str) -> None:
 @huey.periodic_task(crontab(minute="*/15"))
 def expire_exports() -> None:
     """Delete expired export files (every quarter of an hour), and sweep the file stores."""
-    app = _app_now()
-    with app.app_context():
-        g.task = "sweep"
+    with _context("sweep") as app:
         sweep_files(app)
 
 
@@ -103,18 +110,14 @@ def sweep_files(app: Flask) -> str:
 @huey.periodic_task(crontab(minute="5", hour="0"))
 def remind_daily() -> None:
     """Reminders and the overdue ladder, every day at 08:05 China time (00:05 UTC)."""
-    app = _app_now()
-    with app.app_context():
-        g.task = "remind"
+    with _context("remind") as app:
         remind(app)
 
 
 @huey.periodic_task(crontab(minute="*"))
 def send_deliveries() -> None:
     """E-mails and WeCom posts that are due, every minute."""
-    app = _app_now()
-    with app.app_context():
-        g.task = "deliveries"
+    with _context("deliveries") as app:
         notifications.send_due(notifications.default_sender(app.config))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -219,9 +221,13 @@ def start(issue_id: int) -> ResponseReturnValue:
 @unit_only
 def report(issue_id: int) -> ResponseReturnValue:
     storage = current_app.extensions["ruwo_storage"]
-    uploads = [f for f in request.files.getlist("evidence") if f and f.filename]
     return _step(issue_id, lambda issue, form: issues.report(
-        issue, current_user, form.measures.data, [(f.filename, f.stream) for f in uploads], storage), forms.ReportForm)
+        issue, current_user, form.measures.data, _uploads("evidence"), storage), forms.ReportForm)
+
+
+def _uploads(field: str) -> list[tuple[str, BinaryIO]]:
+    """The files chosen in the form's ``field`` (an empty file input sends one without a name)."""
+    return [(f.filename, f.stream) for f in request.files.getlist(field) if f and f.filename]
 
 
 @bp.route("/<int:issue_id>/explain", methods=["POST"])
@@ -243,10 +249,9 @@ def extension(issue_id: int) -> ResponseReturnValue:
 def contest(issue_id: int) -> ResponseReturnValue:
     """Contest the issue (申诉) before starting work: not our duty, or the finding is wrong."""
     storage = current_app.extensions["ruwo_storage"]
-    uploads = [f for f in request.files.getlist("contest-evidence") if f and f.filename]
     return _step(issue_id, lambda issue, form: issues.contest(
         issue, current_user, ContestKind(form.kind.data), form.reason.data, form.proposed_unit_id.data,
-        [(f.filename, f.stream) for f in uploads], storage), forms.ContestForm)
+        _uploads("contest-evidence"), storage), forms.ContestForm)
 
 
 # --- The leaders' steps -----------------------------------------------------------------------------
