@@ -142,7 +142,10 @@ def worker(workers: int) -> None:
     app = _app_now()
     with app.app_context():
         swept = sweep_files(app)
-    click.echo(f"jobs worker: {workers} threads; at start-up {swept}")
+        # Today's reminders now too (a worker down at 08:05 would miss a day; they run once anyway).
+        steps = remind(app).taken
+    taken = ", ".join(f"{k} {v}" for k, v in sorted(steps.items())) or "no reminders due"
+    click.echo(f"jobs worker: {workers} threads; at start-up {swept}; {taken}")
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 
 
