@@ -48,9 +48,11 @@ def service_worker() -> Response:
 
     Never kept by the HTTP cache, so that a new version is picked up at the next page load."""
     response = send_from_directory(current_app.static_folder or "static", "js/sw.js",
-                                   mimetype="text/javascript", max_age=0, conditional=False)
+                                   mimetype="text/javascript", conditional=False, etag=False)
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-store"
+    for validator in ("Last-Modified", "Content-Disposition"):
+        response.headers.pop(validator, None)
     return response
 
 

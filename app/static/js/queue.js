@@ -15,6 +15,7 @@
   var box = D.$("#queue");
   var watchers = {};
   var running = null;
+  var pause = 0;  // after "online" the network may still fail for a while: retry, waiting longer
 
   function mine() {
     return D.local.all().filter(function (d) {
@@ -26,7 +27,7 @@
     var n = mine().length;
     D.$("[data-queue-count]", box).textContent = n === 1 ? box.dataset.one : box.dataset.many.replace("{n}", n);
     D.$("[data-queue-login]", box).hidden = kind !== "login";
-    box.hidden = !n;
+    box.hidden = !n || box.dataset.discreet !== undefined;  // the timer says nothing of visits
   }
 
   function tell(uuid, kind, data) {
@@ -118,11 +119,16 @@
   function run() {
     if (running) { return running; }
     if (!mine().length) { show(); return Promise.resolve(); }
+    show();
     if (navigator.storage && navigator.storage.persist) { navigator.storage.persist(); }
     var work = navigator.locks ? navigator.locks.request("ruwo-queue", sendAll) : sendAll();
-    running = work.then(function () { show(); }, function (stop) {
+    running = work.then(function () { pause = 0; show(); }, function (stop) {
       show(stop.kind);
       mine().forEach(function (d) { tell(d.uuid, stop.kind || "error", stop.data); });
+      if (stop.kind !== "login" && navigator.onLine) {
+        pause = Math.min(2 * pause || 3000, 60000);
+        setTimeout(run, pause);
+      }
     }).then(function () { running = null; });
     return running;
   }

@@ -49,14 +49,14 @@ function keepFresh(request, response, page) {
   });
 }
 
-function networkFirst(request, page) {
+function networkFirst(request, page, keep) {
   return new Promise(function (resolve, reject) {
     var slow = setTimeout(function () {
       kept(request).then(function (hit) { if (hit) { resolve(hit); } });
     }, WAIT_MS);
     fetch(request).then(function (response) {
       clearTimeout(slow);
-      if (response.ok && response.type === "basic" && !response.redirected) {
+      if (keep && response.ok && response.type === "basic" && !response.redirected) {
         keepFresh(request, response.clone(), page);
       }
       resolve(response);
@@ -73,7 +73,10 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
   var page = url.pathname.indexOf("/visits/") === 0 && url.pathname.indexOf("/visits/api/") !== 0;
   if (!page && url.pathname.indexOf("/static/") !== 0) { return; }
-  event.respondWith(networkFirst(request, page).catch(function () {
+  // Static files are kept when a phone page asks for them, never for the login page (which
+  // empties the cache: keeping its stylesheet meanwhile would bring the cache back).
+  var keep = page || new URL(request.referrer || self.location.origin).pathname.indexOf("/visits/") === 0;
+  event.respondWith(networkFirst(request, page, keep).catch(function () {
     return kept(request).then(function (hit) { return hit || Response.error(); });
   }));
 });
