@@ -176,3 +176,22 @@ def test_logout_purges_what_the_worker_kept(live_server, phone, seeded) -> None:
     except Exception:  # noqa: BLE001 - the browser's own offline error: nothing kept
         pass
     assert response is None or "我的暗访" not in page.content()
+
+
+def test_queued_visit_refused_as_incomplete_comes_back_to_the_inspector(live_server, phone, seeded) -> None:
+    page = phone.new_page()
+    sign_in(page, live_server)
+    offline_ready(page)
+    go_offline(phone)
+    start_company_setup_visit(page)
+    page.get_by_role("link", name="清单 ›").tap()
+    page.wait_for_url(lambda url: "/checklist" in url)
+    page.get_by_role("button", name="提交暗访记录").tap()  # nothing answered
+    expect(page.locator("#queue")).to_contain_text(QUEUED_ONE)
+    go_online(phone)
+    expect(page.locator("#sync")).to_contain_text("有问题未回答", timeout=20000)
+    expect(page.get_by_role("button", name="提交暗访记录")).to_be_enabled()
+    expect(page.locator("[data-error-for='help_desk_staffed']")).to_be_visible()
+    expect(page.locator("#queue")).to_be_hidden()
+    with seeded.app_context():
+        assert [v.state for v in db.session.scalars(sa.select(Visit))] == [VisitState.DRAFT]

@@ -87,20 +87,21 @@
       if (r.ok || r.status === 409) { return sendPhotos(d, url + "/photos").then(function () { return true; }); }
       return answer(r).then(function (data) {
         if (r.status >= 500) { throw new Stop("error", data); }
-        refused(d, "error", data);
+        refused(d, "refused", data);
         return false;
       });
     }).then(function (saved) {
       if (!saved) { return null; }
       return call(url + "/submit", "POST", D.payload(d)).then(function (r) {
         return answer(r).then(function (data) {
-          if (r.ok) {
+          // 409: this visit was submitted before with other answers; it can no longer change.
+          if (r.ok || r.status === 409) {
             D.local.forget(d.uuid);
             tell(d.uuid, "submitted", data);
           } else if (r.status >= 500) {
             throw new Stop("error", data);
           } else {
-            refused(d, r.status === 422 ? "invalid" : r.status === 409 ? "submitted" : "error", data);
+            refused(d, r.status === 422 ? "invalid" : "refused", data);
           }
         });
       });

@@ -123,6 +123,11 @@
 
     function say(kind, message) {
       if (!status) { return; }
+      if (draft.queued && ["login", "invalid", "submitted", "refused"].indexOf(kind) < 0) {
+        kind = "queued";  // a late autosave or photo failing offline: the queue sends it all
+        message = "";
+      }
+      if (kind === "refused") { kind = "error"; }
       status.textContent = message || status.dataset[kind] || "";
       status.className = "sync sync-" + kind;
       $("#relogin").hidden = kind !== "login";

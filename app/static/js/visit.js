@@ -287,10 +287,10 @@
         if (kind === "submitted") {
           draft.submitted = true;
           location.href = data.view || page.urls.view;
-        } else if (kind === "invalid") {
+        } else if (kind === "invalid" || kind === "refused") {  // no longer queued: the server said why
           draft.queued = false;
           lock(false);
-          say("invalid", data.problems ? "" : data.message);
+          say(kind, data.problems ? "" : data.message);
           showProblems(data.problems);
         } else {
           say(kind === "offline" ? "queued" : kind, data && data.message);
