@@ -195,3 +195,19 @@ def test_queued_visit_refused_as_incomplete_comes_back_to_the_inspector(live_ser
     expect(page.locator("#queue")).to_be_hidden()
     with seeded.app_context():
         assert [v.state for v in db.session.scalars(sa.select(Visit))] == [VisitState.DRAFT]
+
+
+def test_stale_csrf_token_is_renewed_before_sending(live_server, phone, seeded, tmp_path) -> None:
+    """SECURITY.md §6.27: back online with a page whose CSRF token no longer holds (a new login
+    in another tab meanwhile): the queue takes a fresh token and sends the visit once."""
+    page = phone.new_page()
+    visit_queued_offline(phone, page, live_server, tmp_path)
+    phone.clear_cookies()
+    other = phone.new_page()
+    go_online(phone)
+    sign_in(other, live_server)  # a new session: the first page's token is stale
+    other.close()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    wait_until_submitted(page, seeded)
+    page.wait_for_url("**/view", timeout=20000)
+    assert_sent_once(seeded)
