@@ -22,10 +22,11 @@
     if (page.uuid !== ZERO || !found || found[1] === ZERO) { return page; }
     var query = new URLSearchParams(location.search);
     var number = function (name) { return Number(query.get(name)) || null; };
+    var kept = local.get(found[1]) || {};  // a draft's link from the home page has no query
     page = JSON.parse(JSON.stringify(page).split(ZERO).join(found[1]));
-    page.window_id = number("window_id") || page.window_id;
-    page.service_item_id = query.has("item_id") ? number("item_id") : page.service_item_id;
-    page.assignment_id = number("assignment_id") || page.assignment_id;
+    page.window_id = number("window_id") || kept.window_id || page.window_id;
+    page.service_item_id = query.has("item_id") ? number("item_id") : kept.service_item_id || page.service_item_id;
+    page.assignment_id = number("assignment_id") || kept.assignment_id || page.assignment_id;
     page.server = null;  // not known offline: the phone's copy counts
     page.urls.login = page.urls.login.split("?")[0] + "?next=" + encodeURIComponent(location.pathname + location.search);
     $all("a[href*='" + ZERO + "']").forEach(function (a) {
