@@ -111,6 +111,8 @@ def test_offline_visit_is_queued_and_sent_once_back_online(live_server, phone, s
     expect(page.locator("#queue")).to_contain_text(QUEUED_ONE)
     expect(page.locator("#sync")).to_contain_text("已在本机提交")
     expect(page.get_by_role("button", name="提交暗访记录")).to_be_disabled()
+    page.locator("#queue").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot_dir / "offline-visit-queued-390x844.png"))
 
     page.goto(live_server + "/visits/")
     expect(page.locator("#queue")).to_contain_text(QUEUED_ONE)
