@@ -39,7 +39,7 @@ JSON_VALUES = [2**70, -(2**70), "a\x00b", "\udfff", "x" * 300_000, NESTED, {"a":
 
 #: The query arguments each GET route reads (every GET route must be listed; [] when none).
 QUERY_ARGS: dict[str, list[str]] = {
-    "main.index": [], "main.healthz": [], "auth.account": [], "auth.change_password": [],
+    "main.index": [], "main.healthz": [], "main.service_worker": [], "auth.account": [], "auth.change_password": [],
     "auth.login": ["next"], "admin.index": [], "admin.audit_log": ["action", "page"],
     "admin.calendar_days": ["year"], "admin.office": [], "issues.unit_notice": [], "issues.notice": [], "issues.unit_notice_pdf": [], "issues.notice_pdf": [],
     "campaigns.circular": [], "campaigns.circular_pdf": [], "admin.hall_form": [], "admin.item_form": [],
@@ -54,7 +54,7 @@ QUERY_ARGS: dict[str, list[str]] = {
                        "from", "to"],
     "issues.period_circular": ["from", "to"], "issues.period_circular_pdf": ["from", "to"],
     "photos.full": [], "photos.thumb": [], "photos.evidence": [], "photos.evidence_thumb": [],
-    "visits.index": [], "visits.api_session": [], "visits.start": ["hall_id", "window_id", "lat", "lon"],
+    "visits.index": [], "visits.api_session": [], "visits.api_offline": [], "visits.start": ["hall_id", "window_id", "lat", "lon"],
     "visits.timer": ["window_id", "item_id", "assignment_id"],
     "visits.checklist": ["window_id", "item_id", "assignment_id"], "visits.view": [],
     "campaigns.index": [], "campaigns.new": [], "campaigns.edit": [], "campaigns.detail": [],

@@ -1,8 +1,8 @@
-"""The front door: role home redirect, health check, language switch."""
+"""The front door: role home redirect, health check, language switch, the service worker."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, request, send_from_directory, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -39,6 +39,21 @@ def healthz() -> tuple[Response, int]:
     if health.database_ok():
         return jsonify(status="ok"), 200
     return jsonify(status="unavailable"), 503
+
+
+@bp.route("/sw.js")
+@public
+def service_worker() -> Response:
+    """The offline app shell's worker, served from the root so that its scope covers the app.
+
+    Never kept by the HTTP cache, so that a new version is picked up at the next page load."""
+    response = send_from_directory(current_app.static_folder or "static", "js/sw.js",
+                                   mimetype="text/javascript", conditional=False, etag=False)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-store"
+    for validator in ("Last-Modified", "Content-Disposition"):
+        response.headers.pop(validator, None)
+    return response
 
 
 @bp.route("/language", methods=["POST"])

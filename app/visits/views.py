@@ -29,6 +29,7 @@ from app.labels import VERDICT_CHOICES
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
 from app.services import catalogue, checklists, geo, visits
 from app.services.errors import ServiceError
+from app.visits.offline import offline_urls
 
 bp = Blueprint("visits", __name__, url_prefix="/visits")
 inspector_only = roles_required(Role.INSPECTOR)
@@ -79,13 +80,17 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         state = visits.draft_state(visit)
     else:
         window = db.session.get(Window, int_arg("window_id") or 0)
-        if window is None:
-            abort(404)
         item = db.session.get(ServiceItem, int_arg("item_id") or 0)
-        template = visits.template_for(visits.own_assignment(current_user, int_arg("assignment_id")))
+        assignment = visits.own_assignment(current_user, int_arg("assignment_id"))
+        if window is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline
+            window, item = (assignment.window, assignment.service_item) if assignment else (None, None)
+        elif window is None:
+            abort(404)
+        template = visits.template_for(assignment)
         state = None
     page = {
-        "uuid": visit_uuid.lower(), "window_id": window.id, "service_item_id": item.id if item else None,
+        "uuid": visit_uuid.lower(), "window_id": window.id if window else None,
+        "service_item_id": item.id if item else None, "shell": window is None, "user": current_user.username,
         "assignment_id": (visit.assignment_id if visit else int_arg("assignment_id")),
         "server": state,
         "return_comment": visit.return_comment if visit else "",
@@ -98,12 +103,13 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
             "home": url_for("visits.index"),
             "photos": url_for("visits.api_add_photo", visit_uuid=visit_uuid),
             "photo": url_for("visits.api_remove_photo", visit_uuid=visit_uuid, photo_uuid="PHOTO"),
+            "kit": url_for("visits.api_offline"),
         },
         "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
         "max_photos": visits.MAX_PHOTOS_PER_VISIT,
     }
     assignment = visit.assignment if visit else visits.own_assignment(current_user, int_arg("assignment_id"))
-    return render_template(template_name, visit=visit, window=window, hall=window.hall, item=item,
+    return render_template(template_name, visit=visit, window=window, hall=window and window.hall, item=item,
                            template=template, page=page, marks=MARKS, checks=visits.revisit_checks(assignment),
                            verdicts=VERDICT_CHOICES)
 
@@ -159,6 +165,14 @@ def discard(visit_uuid: str) -> Response:
 def api_session() -> Response:
     """A fresh CSRF token for replaying what the phone kept (after logging in again)."""
     return jsonify(csrf_token=generate_csrf(), user=current_user.username)
+
+
+@bp.route("/api/offline")
+@inspector_only
+def api_offline() -> Response:
+    """What the phone keeps to work without a connection: pages to cache and the catalogue."""
+    kit = visits.offline_kit(catalogue.active_halls(), visits.open_assignments(current_user))
+    return jsonify(version=kit.version, urls=offline_urls(kit), catalogue=kit.catalogue)
 
 
 @bp.route("/api/visits/<visit_uuid>", methods=["PUT"])

@@ -38,6 +38,13 @@ def fill_and_submit(page, attitude: str, verdict: str | None = None) -> None:
 def answer_and_submit(page, attitude: str, verdict: str | None = None) -> None:
     """On the open checklist: answer every question (no extra material) and submit; on a
     re-visit, give ``verdict`` (已整改, 未整改, 未能核实) on every point it verifies."""
+    answer_all(page, attitude, verdict)
+    page.get_by_role("button", name="提交暗访记录").tap()
+    page.wait_for_url("**/view")
+
+
+def answer_all(page, attitude: str, verdict: str | None = None) -> None:
+    """On the open checklist: answer every question (no extra material), as above."""
     if verdict is not None:
         points = page.locator("[data-point]")
         for n in range(points.count()):
@@ -51,5 +58,3 @@ def answer_and_submit(page, attitude: str, verdict: str | None = None) -> None:
                              ("one_time_notice", "书面告知（告知单）"), ("matches_online_guide", "是"),
                              ("outcome", "仅咨询"), ("fee_asked", "否")):
         answer(question, option)
-    page.get_by_role("button", name="提交暗访记录").tap()
-    page.wait_for_url("**/view")

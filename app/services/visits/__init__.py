@@ -34,6 +34,7 @@ from app.services.visits.drafting import (
     submit,
     template_for,
 )
+from app.services.visits.offline import SHELL_UUID, OfflineKit, offline_kit
 from app.services.visits.payload import (
     MAX_EXTRA_MATERIALS,
     MAX_ID,
@@ -82,6 +83,8 @@ __all__ = [
     # Assignments by hand
     "AssignmentData", "assign", "cancel_assignment", "inspector_choices", "recent_assignments",
     "window_choices",
+    # What the phone keeps for offline work
+    "SHELL_UUID", "OfflineKit", "offline_kit",
     # Photos
     "FORMATS", "LONG_EDGE", "MAX_PHOTOS_PER_VISIT", "MAX_PIXELS", "QUALITY", "THUMB_EDGE",
     "PhotoRejected", "PhotoUpload", "Processed", "parse_upload", "process",

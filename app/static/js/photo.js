@@ -11,19 +11,7 @@
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
-  function outbox(mode, work) {
-    return new Promise(function (resolve, reject) {
-      var open = indexedDB.open("ruwo", 1);
-      open.onupgradeneeded = function () { open.result.createObjectStore("photos", { keyPath: "uuid" }); };
-      open.onerror = function () { reject(open.error); };
-      open.onsuccess = function () {
-        var tx = open.result.transaction("photos", mode);
-        var result = work(tx.objectStore("photos"));
-        tx.oncomplete = function () { resolve(result && result.result); };
-        tx.onerror = function () { reject(tx.error); };
-      };
-    });
-  }
+  var outbox = window.RuwoDraft.outbox;
 
   function shrink(file) {
     var heic = /hei[cf]/i.test(file.type) || /\.hei[cf]$/i.test(file.name);
@@ -51,9 +39,9 @@
     var tiles = {};
 
     function count() { return Object.keys(tiles).length; }
-    visit.pendingPhotos = function () {
-      return Object.keys(tiles).filter(function (k) { return tiles[k].dataset.pending; }).length;
-    };
+    var storing = [];  // photos being shrunk, not yet in IndexedDB
+    visit.stored = function () { return Promise.all(storing); };
+    function queued() { return (window.RuwoDraft.local.get(page.uuid) || {}).queued; }  // queue.js sends them
 
     function tile(uuid, question, src) {
       var list = $("[data-photo-list='" + question + "']") || $("[data-photo-list]");
@@ -147,11 +135,14 @@
             visit: page.uuid, question: input.dataset.photoInput, name: file.name || "photo.jpg",
             takenAt: file.lastModified };
           tile(item.uuid, item.question, URL.createObjectURL(file));
-          shrink(file).then(function (blob) {
+          var kept = shrink(file).then(function (blob) {
             item.blob = blob;
             if (blob !== file) { item.name = item.name.replace(/\.[^.]*$/, "") + ".jpg"; }
+            if (navigator.storage && navigator.storage.persist) { navigator.storage.persist(); }
             return outbox("readwrite", function (store) { store.put(item); });
-          }).then(function () { return upload(item); });
+          });
+          storing.push(kept.catch(function () { return null; }));
+          kept.then(function () { return upload(item); });
         });
         input.value = "";
       });
@@ -162,10 +153,11 @@
       (items || []).filter(function (i) { return i.visit === page.uuid; }).forEach(function (item) {
         if (tiles[item.uuid]) { return; }
         tile(item.uuid, item.question, URL.createObjectURL(item.blob));
-        upload(item);
+        if (queued()) { tiles[item.uuid].dataset.pending = "1"; } else { upload(item); }
       });
     });
     window.addEventListener("online", function () {
+      if (queued()) { return; }
       $all("[data-photo-retry]").forEach(function (b) { if (!b.hidden && b.onclick) { b.onclick(); } });
     });
   });

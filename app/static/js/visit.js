@@ -1,81 +1,78 @@
-/* Ruwo visit pages: start, timer, position, checklist. visit-draft.js (loaded first) keeps
- * the draft on the phone and sends it. */
+/* Ruwo visit pages: timer, position, checklist. visit-draft.js (loaded first) keeps the
+ * draft on the phone and sends it; a submitted visit goes through queue.js. */
 (function () {
   "use strict";
 
-  var KEEP_MS = 7 * 24 * 3600 * 1000;
   var MARKS = ["arrived", "ticket", "called", "served", "finished"];
   var drafts = window.RuwoDraft;
   var $ = drafts.$;
   var $all = drafts.$all;
   var local = drafts.local;
   var newUuid = drafts.newUuid;
-
-  function locate(ok, fail) {
-    if (!navigator.geolocation) { fail(); return; }
-    navigator.geolocation.getCurrentPosition(function (p) {
-      ok({ latitude: p.coords.latitude, longitude: p.coords.longitude, accuracy: p.coords.accuracy,
-        at: new Date(p.timestamp).toISOString() });
-    }, fail, { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 });
-  }
-
-  function visitUrl(template, draft) {
-    var q = "?window_id=" + draft.window_id + "&item_id=" + (draft.service_item_id || "") +
-      "&assignment_id=" + (draft.assignment_id || "");
-    return template.replace("00000000-0000-0000-0000-000000000000", draft.uuid) + q;
-  }
-
-  /* --- Start buttons and the list of drafts kept on this phone --------------------------- */
-
-  function initStart() {
-    var links = $("#visit-links");
-    var nearest = $("[data-locate-halls]");
-    if (nearest) {
-      nearest.addEventListener("click", function () {
-        nearest.disabled = true;
-        locate(function (p) {
-          location.href = nearest.dataset.url + "?lat=" + p.latitude + "&lon=" + p.longitude;
-        }, function () { nearest.disabled = false; });
-      });
-    }
-    document.addEventListener("click", function (ev) {
-      var button = ev.target.closest("[data-start]");
-      if (!button || !links) { return; }
-      var draft = {
-        uuid: newUuid(), window_id: Number(button.dataset.window),
-        service_item_id: button.dataset.item ? Number(button.dataset.item) : null,
-        assignment_id: button.dataset.assignment ? Number(button.dataset.assignment) : null,
-        title: button.dataset.title || "", marks: {}, answers: {}, materials: { ticked: [], extra: [] },
-        rev: 0, dirty: false
-      };
-      local.put(draft);
-      location.href = visitUrl(links.dataset.timer, draft);
-    });
-    var list = $("#drafts");
-    if (!list || !links) { return; }
-    var onServer = (list.dataset.serverDrafts || "").split(" ");
-    var tpl = $("#local-draft");
-    local.all().forEach(function (d) {
-      if (!d.dirty && Date.now() - (d.keptAt || 0) > KEEP_MS) { local.forget(d.uuid); return; }
-      if (onServer.indexOf(d.uuid) >= 0 || d.submitted) { return; }
-      var card = tpl.content.firstElementChild.cloneNode(true);
-      $("[data-title]", card).textContent = d.title || d.uuid.slice(0, 8);
-      $("[data-link]", card).href = visitUrl(links.dataset.timer, d);
-      $("[data-checklist]", card).href = visitUrl(links.dataset.checklist, d);
-      $("[data-forget]", card).addEventListener("click", function () { local.forget(d.uuid); card.remove(); });
-      list.appendChild(card);
-      $("#no-drafts").hidden = true;
-    });
-    $all("[data-discard]").forEach(function (form) {
-      form.addEventListener("submit", function () { local.forget(form.dataset.discard); });
-    });
-  }
+  var locate = drafts.locate;
 
   /* --- A visit: timer and checklist pages ------------------------------------------------ */
 
+  var ZERO = "00000000-0000-0000-0000-000000000000";
+
+  /* A page the phone kept for any visit (the service worker answers with it offline): make
+   * it this visit's page, from the address (its UUID, window, matter and assignment). */
+  function adopt(page) {
+    var found = /\/v\/([0-9a-f-]{36})/.exec(location.pathname);
+    if (page.uuid !== ZERO || !found || found[1] === ZERO) { return page; }
+    var query = new URLSearchParams(location.search);
+    var number = function (name) { return Number(query.get(name)) || null; };
+    var kept = local.get(found[1]) || {};  // a draft's link from the home page has no query
+    page = JSON.parse(JSON.stringify(page).split(ZERO).join(found[1]));
+    page.window_id = number("window_id") || kept.window_id || page.window_id;
+    page.service_item_id = query.has("item_id") ? number("item_id") : kept.service_item_id || page.service_item_id;
+    page.assignment_id = number("assignment_id") || kept.assignment_id || page.assignment_id;
+    page.server = null;  // not known offline: the phone's copy counts
+    page.urls.login = page.urls.login.split("?")[0] + "?next=" + encodeURIComponent(location.pathname + location.search);
+    $all("a[href*='" + ZERO + "']").forEach(function (a) {
+      a.href = a.pathname.indexOf(ZERO) >= 0 ? a.pathname.replace(ZERO, found[1]) + location.search : page.urls.login;
+    });
+    return page;
+  }
+
+  /* The kept page knows no hall, window or matter: take them from the kept catalogue. */
+  function describe(page, draft) {
+    if (!page.shell || !window.caches) { return; }
+    caches.match(page.urls.kit, { ignoreVary: true }).then(function (r) { return r && r.json(); }).then(function (kit) {
+      var where = $("[data-where]");
+      var spot = kit && kit.catalogue.windows[page.window_id];
+      var item = kit && kit.catalogue.items[page.service_item_id];
+      if (where && spot) { where.textContent = spot.title + (item ? " · " + item.name : ""); }
+      var none = $("[data-no-guide]");
+      if (!none || !item || !item.materials.length) { return; }
+      item.materials.forEach(function (m) {
+        var label = document.createElement("label");
+        var box = document.createElement("input");
+        label.className = "opt";
+        box.type = "checkbox";
+        box.name = "material";
+        box.value = m.id;
+        box.checked = draft.materials.ticked.indexOf(m.id) >= 0;
+        label.append(box, " " + m.name);
+        [[m.condition, "muted small", "（" + m.condition + "）"], [m.abolished, "badge warn", none.dataset.abolished],
+          [!m.abolished && m.sharing, "badge", none.dataset.sharing]].forEach(function (part) {
+          if (!part[0]) { return; }
+          var span = document.createElement("span");
+          span.className = part[1];
+          span.textContent = part[2];
+          label.append(" ", span);
+        });
+        none.before(label);
+      });
+      none.remove();
+    });
+  }
+
   function initVisit(page) {
+    page = adopt(page);
     var draft = drafts.open(page);
     var link = drafts.connect(page, draft);
+    describe(page, draft);
     var say = link.say;
     var sync = link.sync;
     var changed = link.changed;
@@ -146,7 +143,7 @@
     window.RuwoVisit = {
       sync: sync, say: say, page: page, newUuid: newUuid, refresh: link.refresh,
       csrf: link.csrf,
-      pendingPhotos: function () { return 0; }  // photo.js replaces it on the checklist
+      stored: function () { return Promise.resolve(); }  // photo.js: photos all kept on the phone
     };
 
     /* Checklist page. */
@@ -282,44 +279,42 @@
         if (first) { first.scrollIntoView({ block: "center" }); }
       }
 
+      /* Submit: queued on the phone first, then sent by queue.js now or when the connection
+       * is back (draft, photos, then the submit itself, each exactly once). */
+      function lock(on) {
+        $all("input, textarea, button", form).forEach(function (el) { el.disabled = on; });
+      }
+      window.RuwoQueue.watch(page.uuid, function (kind, data) {
+        if (kind === "submitted") {
+          draft.submitted = true;
+          location.href = data.view || page.urls.view;
+        } else if (kind === "invalid" || kind === "refused") {  // no longer queued: the server said why
+          draft.queued = false;
+          lock(false);
+          say(kind, data.problems ? "" : data.message);
+          showProblems(data.problems);
+        } else {
+          say(kind === "offline" ? "queued" : kind, data && data.message);
+        }
+      });
+      if (draft.queued) { lock(true); }
       form.addEventListener("submit", function (ev) {
         ev.preventDefault();
-        var button = $("[data-submit]", form);
-        if (window.RuwoVisit.pendingPhotos() > 0) { say("photos"); return; }
-        button.disabled = true;
         collect();
         changed();
         link.hold();
-        sync().then(function (saved) {
-          // "submitted": an earlier submit arrived but its answer was lost; the same submit
-          // again is answered with the same visit.
-          if (!saved) { button.disabled = false; return null; }
-          return link.send(page.urls.submit, "POST").then(function (r) {
-            return r.json().catch(function () { return {}; }).then(function (data) {
-              button.disabled = false;
-              if (r.ok) {
-                draft.submitted = true;
-                local.forget(page.uuid);
-                location.href = data.view || page.urls.view;
-              } else if (r.status === 422) {
-                say("invalid");
-                showProblems(data.problems);
-              } else if (r.status === 401) {
-                say("login");
-              } else if (r.status === 409) {
-                say("submitted");
-              } else {
-                say("error", data.message);
-              }
-            });
-          });
-        }, function () { button.disabled = false; say("offline"); });
+        lock(true);
+        window.RuwoVisit.stored().then(function () {
+          draft.queued = true;
+          local.put(draft);
+          say("queued");
+          window.RuwoQueue.run();
+        });
       });
     }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    initStart();
     var data = $("#visit-data");
     if (data) { initVisit(JSON.parse(data.textContent)); }
   });
