@@ -191,3 +191,15 @@ def test_events_keep_their_figures(seeded, several) -> None:
         assert events[0].kind == "assigned" and events[0].params == {"finding": {"zh": "等候时间过长", "en": "Long wait"}}
         assert events[-1].kind == "updated" and events[-1].note == ""
         assert {"field": "severity", "old": "medium", "new": "critical"} in events[-1].params["changes"]
+
+
+def test_notifications_name_the_issue_in_the_readers_language(app) -> None:
+    from app.services.notifications.messages import text
+
+    params = {"issue": 7, "title": "等候时间过长", "title_en": "Long wait", "deadline": "2026-12-09"}
+    with app.app_context():
+        zh, en = both(lambda: text("issue.closed", params) + text("issue.assigned", params))
+        old = both(lambda: text("issue.closed", {"issue": 7, "title": "等候时间过长"}))
+    assert "等候时间过长" in zh and "2026年12月9日" in zh
+    assert "(Long wait)" in en and "Dec 9, 2026" in en and "等候" not in en
+    assert "等候时间过长" in old[1]  # stored before issues had an English title

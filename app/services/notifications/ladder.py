@@ -60,7 +60,7 @@ def _take(issue: Issue, step: str, today: date) -> bool:
 
 
 def _params(issue: Issue) -> dict[str, object]:
-    return {"issue": issue.id, "title": issue.title, "deadline": issue.deadline.isoformat(),
+    return {"issue": issue.id, "title": issue.title, "title_en": issue.title_en, "deadline": issue.deadline.isoformat(),
             "unit": issue.lead_unit.name}
 
 
