@@ -139,3 +139,12 @@ def audit_action_label(action: str) -> str:
 
 
 _AREA_LABELS = {"issue": _l("Issue"), "campaign": _l("Campaign")}
+
+
+def audit_detail(action: str, detail: str) -> str:
+    """An audit row's detail; an issue step's "state->state" in words."""
+    before, arrow, after = detail.partition("->")
+    if not action.startswith("issue.") or not arrow:
+        return detail
+    known = {state.value for state in IssueState}
+    return " → ".join(str(STATE_LABELS[IssueState(s)]) if s in known else s for s in (before, after) if s)

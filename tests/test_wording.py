@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from app.extensions import db
-from app.labels import AUDIT_ACTION_LABELS, AUDIT_RESULT_LABELS, EVENT_LABELS, audit_action_label
+from app.labels import AUDIT_ACTION_LABELS, AUDIT_RESULT_LABELS, EVENT_LABELS, audit_action_label, audit_detail
 from app.models import Category, Issue, IssueEvent, RectificationType, Severity
 from app.services import checklists, issues, wording
 from tests.factories import approved, user
@@ -132,20 +132,23 @@ def test_every_audit_action_and_result_has_words(app) -> None:
             assert zh != action and en != action and zh != en, action
         for result, label in AUDIT_RESULT_LABELS.items():
             assert both(lambda label=label: str(label))[0] != result
+        assert both(lambda: audit_detail("issue.started", "assigned->in_progress")) == (
+            "已交办 → 整改中", "assigned → in progress")
+        assert both(lambda: audit_detail("login", "wrong password")) == ("wrong password", "wrong password")
     assert set(AUDIT_ACTION_LABELS) <= actions, set(AUDIT_ACTION_LABELS) - actions
 
 
 def test_the_audit_log_and_the_accounts_show_words(seeded) -> None:
     admin = client_for(seeded, "admin")
     log = admin.get("/admin/audit/").get_data(as_text=True)
-    assert "登录" in log and "已完成" in log and "<td>ok</td>" not in log
+    assert "登录" in log and ">已完成</td>" in log and ">ok</td>" not in log
     accounts = admin.get("/admin/users/").get_data(as_text=True)
-    state_cells = re.findall(r"<td>(?:正常|<span class=\"badge\">已停用</span>)", accounts)
+    state_cells = re.findall(r"<td data-label=\"状态\">(?:正常|<span class=\"badge\">已停用</span>)", accounts)
     assert len(state_cells) == accounts.count("<tr") - 1  # every account has a state, in words
     admin.post("/language", data={"lang": "en"})
     log = admin.get("/admin/audit/").get_data(as_text=True)
     assert "Sign-in" in log and "done" in log
-    assert "<td>active" in admin.get("/admin/users/").get_data(as_text=True)
+    assert '<td data-label="State">active' in admin.get("/admin/users/").get_data(as_text=True)
 
 
 @pytest.fixture

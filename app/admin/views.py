@@ -22,7 +22,7 @@ from app.auth.access import roles_required
 from app.auth.session import hasher
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
-from app.labels import AUDIT_OBJECT_LABELS, AUDIT_RESULT_LABELS, audit_action_label
+from app.labels import AUDIT_OBJECT_LABELS, AUDIT_RESULT_LABELS, audit_action_label, audit_detail
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
 from app.services import accounts, calendar, catalogue, reports
@@ -343,7 +343,7 @@ def audit_log() -> str:
         stmt = stmt.where(AuditLog.action.startswith(action))
     page = paginate(stmt, per_page=100)
     return render_template("admin/audit.html", page=page, action=action, action_label=audit_action_label,
-                           results=AUDIT_RESULT_LABELS, objects=AUDIT_OBJECT_LABELS)
+                           detail=audit_detail, results=AUDIT_RESULT_LABELS, objects=AUDIT_OBJECT_LABELS)
 
 
 @bp.route("/office", methods=["GET", "POST"])
