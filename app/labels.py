@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import (
@@ -89,3 +90,61 @@ FIGURE_LABELS = [
     ("on_time_rate", _l("Closed on time")), ("revisit_pass_rate", _l("Re-visits passed")),
     ("recurrence_rate", _l("Recurrences")),
 ]
+#: The audit log's actions (``audit.record``); an issue's and a campaign's steps are named by
+#: EVENT_LABELS and CAMPAIGN_EVENT_LABELS under "issue." and "campaign.".
+AUDIT_ACTION_LABELS = {
+    "login": _l("Sign-in"), "logout": _l("Sign-out"), "access.denied": _l("Access refused"),
+    "account.lock": _l("Account locked"), "account.unlock": _l("Account unlocked"),
+    "account.notifications": _l("Notification settings changed"),
+    "password.change": _l("Password changed"), "password.reset": _l("Password reset"),
+    "user.create": _l("Account created"), "user.update": _l("Account changed"),
+    "user.activate": _l("Account activated"), "user.deactivate": _l("Account deactivated"),
+    "user.conflicts": _l("Conflicts of interest changed"),
+    "visit.submit": _l("Visit submitted"), "visit.return": _l("Visit returned for changes"),
+    "visit.approve": _l("Visit approved"),
+    "finding.add": _l("Finding added"), "finding.dismiss": _l("Finding dismissed"),
+    "finding.regrade": _l("Finding regraded"), "finding.restore": _l("Finding restored"),
+    "assignment.create": _l("Visit assigned"), "assignment.cancel": _l("Assignment cancelled"),
+    "unit.create": _l("Unit created"), "unit.update": _l("Unit changed"),
+    "unit.activate": _l("Unit activated"), "unit.deactivate": _l("Unit deactivated"),
+    "hall.create": _l("Hall created"), "hall.update": _l("Hall changed"),
+    "hall.activate": _l("Hall activated"), "hall.deactivate": _l("Hall deactivated"),
+    "window.create": _l("Window created"), "window.update": _l("Window changed"),
+    "window.activate": _l("Window activated"), "window.deactivate": _l("Window deactivated"),
+    "service_item.create": _l("Service item created"), "service_item.update": _l("Service item changed"),
+    "serviceitem.activate": _l("Service item activated"), "serviceitem.deactivate": _l("Service item deactivated"),
+    "service_item.import": _l("Service guide imported"),
+    "calendar.set": _l("Calendar day set"), "calendar.remove": _l("Calendar day removed"),
+    "office.settings": _l("Office settings changed"), "document.number": _l("Document number taken"),
+    "export.queued": _l("Export queued"),
+}
+AUDIT_RESULT_LABELS = {"ok": _l("done"), "fail": _l("failed"), "denied": _l("refused")}
+AUDIT_OBJECT_LABELS = {
+    "user": _l("account"), "visit": _l("visit"), "issue": _l("issue"), "finding": _l("finding"),
+    "assignment": _l("assignment"), "campaign": _l("campaign"), "unit": _l("unit"), "hall": _l("hall"),
+    "window": _l("window"), "service_item": _l("service item"), "serviceitem": _l("service item"),
+    "calendar_day": _l("calendar day"), "office_settings": _l("office settings"),
+    "document_number": _l("document number"), "job": _l("export"), "file": _l("file"), "route": _l("page"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The words for an audit row's action (the code itself when it has none)."""
+    area, _dot, kind = action.partition(".")
+    table = {"issue": EVENT_LABELS, "campaign": CAMPAIGN_EVENT_LABELS}.get(area)
+    label = table.get(kind) if table is not None else AUDIT_ACTION_LABELS.get(action)
+    if label is None:
+        return action
+    return str(label) if table is None else _("%(area)s: %(step)s", area=_AREA_LABELS[area], step=label)
+
+
+_AREA_LABELS = {"issue": _l("Issue"), "campaign": _l("Campaign")}
+
+
+def audit_detail(action: str, detail: str) -> str:
+    """An audit row's detail; an issue step's "state->state" in words."""
+    before, arrow, after = detail.partition("->")
+    if not action.startswith("issue.") or not arrow:
+        return detail
+    known = {state.value for state in IssueState}
+    return " → ".join(str(STATE_LABELS[IssueState(s)]) if s in known else s for s in (before, after) if s)

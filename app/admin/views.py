@@ -22,6 +22,7 @@ from app.auth.access import roles_required
 from app.auth.session import hasher
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
+from app.labels import AUDIT_OBJECT_LABELS, AUDIT_RESULT_LABELS, audit_action_label, audit_detail
 from app.models import AuditLog, Hall, HallKind, Role, ServiceItem, Unit, User, Window
 from app.models.base import utcnow
 from app.services import accounts, calendar, catalogue, reports
@@ -341,7 +342,8 @@ def audit_log() -> str:
     if action:
         stmt = stmt.where(AuditLog.action.startswith(action))
     page = paginate(stmt, per_page=100)
-    return render_template("admin/audit.html", page=page, action=action)
+    return render_template("admin/audit.html", page=page, action=action, action_label=audit_action_label,
+                           detail=audit_detail, results=AUDIT_RESULT_LABELS, objects=AUDIT_OBJECT_LABELS)
 
 
 @bp.route("/office", methods=["GET", "POST"])

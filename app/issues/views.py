@@ -20,7 +20,7 @@ from app.issues.filters import issue_filter
 from app.labels import CATEGORY_LABELS, CONTEST_KIND_LABELS, EVENT_LABELS, SEVERITY_LABELS, STATE_LABELS, TYPE_LABELS
 from app.models import ContestKind, Issue, RectificationType, Role, Severity, Unit
 from app.numbering import NumberForm, PeriodNumberForm, blank, save
-from app.services import campaigns, catalogue, issues, reports, visits
+from app.services import campaigns, catalogue, issues, reports, visits, wording
 from app.services.errors import ServiceError
 
 bp = Blueprint("issues", __name__, url_prefix="/issues")
@@ -131,7 +131,9 @@ def _detail_page(issue: Issue, refused: FlaskForm | None = None) -> tuple[str, i
     else:
         template = "issues/detail.html"
         revisit = _revisit_form(issue)
-        context.update(issue=issue, note_form=forms.NoteForm(), revisit_form=revisit,
+        context.update(issue=issue, heading=wording.issue_heading(issue.category, issue.window),
+                       problems=wording.problems(o.finding for o in issue.occurrences),
+                       note_form=forms.NoteForm(), revisit_form=revisit,
                        settings_form=_settings_form(issue), contest=issue.open_contest,
                        contest_kinds=CONTEST_KIND_LABELS, transfer_form=_transfer_form(issue),
                        dismiss_form=forms.DismissForm(), reject_form=forms.RejectForm())
@@ -147,7 +149,8 @@ def _revisit_form(issue: Issue) -> forms.RevisitForm:
     found = issues.finders([issue])
     form.inspector_id.choices = choices([(forms.DRAW, _("Draw at random (双随机)"))] + [
         (str(i), label) for i, label in visits.inspector_choices() if i not in found])
-    form.also_ids.choices = choices([(i.id, f"#{i.id} {i.title}") for i in issues.companions(issue)])
+    form.also_ids.choices = choices([(i.id, f"#{i.id} {wording.issue_heading(i.category, i.window)}")
+                                     for i in issues.companions(issue)])
     return form
 
 
@@ -334,10 +337,11 @@ def settings(issue_id: int) -> ResponseReturnValue:
 
 
 @bp.app_context_processor
-def issue_labels() -> dict[str, dict]:
-    """Translated names of categories, severities, states, rectification types and events."""
+def issue_labels() -> dict[str, object]:
+    """Translated names of categories, severities, states, rectification types and events, and
+    the words rendered from findings' and steps' figures (``words.finding_detail(f)``...)."""
     return {"labels": {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS, "state": STATE_LABELS,
-                       "type": TYPE_LABELS, "event": EVENT_LABELS}}
+                       "type": TYPE_LABELS, "event": EVENT_LABELS}, "words": wording}
 
 
 # The documents of the issue area (ledger, notices, a period's circular) register on ``bp`` too.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,7 +62,11 @@ class Finding(Base):
     hall_level: Mapped[bool] = mapped_column(default=False)
     title_zh: Mapped[str] = mapped_column(sa.String(200))
     title_en: Mapped[str] = mapped_column(sa.String(200))
+    #: Text typed by a leader (manual findings), or stored before findings kept their figures.
     detail: Mapped[str] = mapped_column(sa.String(1000), default="")
+    #: The figures a guide rule found ({"minutes": "52"}): the detail is rendered from them in
+    #: the reader's language by ``app.services.wording`` with the rule's catalogue entry.
+    params: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON(none_as_null=True))
     state: Mapped[FindingState] = mapped_column(enum_column(FindingState), default=FindingState.PROPOSED)
     manual: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -126,7 +130,9 @@ class Issue(Base):
     severity: Mapped[Severity] = mapped_column(enum_column(Severity))
     rectification_type: Mapped[RectificationType] = mapped_column(enum_column(RectificationType))
     deadline: Mapped[date]
+    #: What it holds: its distinct problems joined, in Chinese and English (issues.review keeps them).
     title: Mapped[str] = mapped_column(sa.String(200))
+    title_en: Mapped[str] = mapped_column(sa.String(200), default="", server_default=sa.text("''"))
     lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     #: 0 none, 1 督办, 2 约谈, 3 通报.
     escalation_level: Mapped[int] = mapped_column(default=0)
@@ -156,6 +162,10 @@ class Issue(Base):
     @property
     def is_open(self) -> bool:
         return self.state is not IssueState.CLOSED
+
+    def title_in(self, locale: str) -> str:
+        """The problems it holds, in English or (otherwise) Chinese."""
+        return (self.title_en or self.title) if locale == "en" else self.title
 
     def overdue(self, today: date) -> bool:
         """Past its deadline, not closed and not paused by a contest (derived, never stored)."""
@@ -215,7 +225,11 @@ class IssueEvent(Base):
     kind: Mapped[str] = mapped_column(sa.String(40))
     from_state: Mapped[Optional[str]] = mapped_column(sa.String(20))
     to_state: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    #: What someone wrote (measures, reasons), shown as written.
     note: Mapped[str] = mapped_column(sa.String(2000), default="")
+    #: What the step did, as data ({"changes": [...]}, {"from": ..., "to": ...}, {"days": 3}):
+    #: rendered in the reader's language by ``app.services.wording``.
+    params: Mapped[Optional[dict[str, Any]]] = mapped_column(sa.JSON(none_as_null=True))
 
     issue: Mapped[Issue] = relationship(back_populates="events")
     actor: Mapped[Optional[User]] = relationship()

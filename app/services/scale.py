@@ -234,7 +234,8 @@ def _issues(rng: random.Random, ids: dict[Any, int], findings: list[dict[str, An
             closed = state is IssueState.CLOSED
             issues.append({"id": issue_id, "hall_id": halls[window_id], "window_id": window_id, "category": category,
                            "state": state, "severity": severity, "rectification_type": RectificationType.DEADLINE,
-                           "deadline": deadline, "title": chunk[0]["title_zh"], "lead_unit_id": units[window_id],
+                           "deadline": deadline, "title": chunk[0]["title_zh"], "title_en": chunk[0]["title_en"],
+                           "lead_unit_id": units[window_id],
                            "escalation_level": rng.choice([0, 0, 0, 0, 1, 2]) if not closed and deadline < today else 0,
                            "rework_count": rng.choice([0, 0, 0, 1]), "opened_on": opened,
                            "closed_on": min(today, deadline + timedelta(days=rng.randint(-10, 5))) if closed else None})

@@ -126,7 +126,8 @@ def test_transfer_gives_the_named_unit_a_fresh_deadline(county) -> None:
     assert issue.deadline == issues.default_deadline(issue, WED_30_SEP) > date(2026, 10, 8)
     assert row.outcome is ContestOutcome.TRANSFERRED and row.new_unit_id == water.unit_id
     assert not issues.is_responsible(issue, market) and issues.is_responsible(issue, water)
-    assert kinds(issue)[-1] == "contest_transferred" and "→" in issue.events[-1].note
+    assert kinds(issue)[-1] == "contest_transferred" and issue.events[-1].params == {
+        "old": market.unit.name, "new": water.unit.name}
     assert audited("issue.contest_transferred") == 1
     # The new unit answers from the start, and may contest in its turn.
     assert {"start", "report", "contest"} <= issues.steps(issue, water)

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import Category, Hall, MaterialKind, ServiceFee, ServiceItem, Severity
-from app.services import checklists, issues, visits
+from app.services import checklists, issues, visits, wording
 from tests.factories import BASE, make_visit, user
 
 
@@ -51,7 +52,12 @@ def test_extra_materials_high_abolished_and_shared_medium(county) -> None:
 
 def test_extra_materials_detail_names_them(county) -> None:
     visit = make_visit(extra=["房东户口本", "结婚证"])
-    assert next(d for d in checklists.evaluate(visit) if d.rule == "guide:extra_materials").detail == "房东户口本、结婚证"
+    draft = next(d for d in checklists.evaluate(visit) if d.rule == "guide:extra_materials")
+    assert draft.params == {"names": ["房东户口本", "结婚证"]}
+    with force_locale("zh_Hans"):
+        assert wording.detail_text(draft.rule, draft.params) == "要求提供房东户口本、结婚证"
+    with force_locale("en"):
+        assert wording.detail_text(draft.rule, draft.params) == "asked for 房东户口本, 结婚证"
     assert [m.kind for m in visit.materials] == [MaterialKind.EXTRA, MaterialKind.EXTRA]
 
 

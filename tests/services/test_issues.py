@@ -238,7 +238,7 @@ def test_a_units_view_holds_nothing_of_the_visits_and_never_announces_a_revisit(
     assert "revisit_assigned" not in kinds and "revisit_failed" not in kinds and kinds[-1] == "sent_back"
     assert [e.by_leaders for e in view.events if e.kind == "sent_back"] == [True]
     assert [o.observed_on for o in view.occurrences] == [o.observed_on for o in issue.occurrences]
-    assert view.title == issue.title and view.lead_unit.name == issue.lead_unit.name
+    assert "、".join(p.title for p in view.problems) == issue.title and view.lead_unit.name == issue.lead_unit.name
 
 
 def test_extension_accepted_moves_the_deadline_in_working_days(county) -> None:

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask_babel import force_locale, lazy_gettext
 from pydantic import ValidationError
 
 from app.extensions import db
 from app.models import Category, Severity, Visit
-from app.services import checklists
+from app.services import checklists, wording
 from app.services.errors import ServiceError
 from tests.factories import make_visit
 from tests.test_visit_views import client_for
@@ -47,10 +48,11 @@ def register_stars() -> None:
         def display(self, question: checklists.Question, value: Any) -> str:
             return "★" * value
 
-    @checklists.guide_rule("too_few_stars", fits=("stars",), detail_from="stars_note")
-    def too_few(visit: Visit, answers: dict[str, Any], key: str) -> tuple[Severity | None, str]:
+    @checklists.guide_rule("too_few_stars", fits=("stars",), detail=lazy_gettext("%(stars)s★"),
+                           detail_from="stars_note")
+    def too_few(visit: Visit, answers: dict[str, Any], key: str) -> tuple[Severity | None, dict[str, Any]]:
         stars = answers.get(key)
-        return (Severity.HIGH, f"{stars}★") if stars is not None and stars <= 2 else (None, "")
+        return (Severity.HIGH, {"stars": str(stars)}) if stars is not None and stars <= 2 else (None, {})
 
 
 @pytest.fixture
@@ -74,10 +76,11 @@ def test_a_new_type_and_rule_make_a_finding(stars) -> None:
     visit = make_visit({"stars": 1, "stars_note": "很差"})
     assert visit.answers_dict() == {"stars": 1, "stars_note": "很差"}
     [draft] = checklists.evaluate(visit)
-    assert (draft.rule, draft.question_key, draft.category, draft.severity, draft.detail) == (
-        "guide:too_few_stars", "stars", Category.ATTITUDE, Severity.HIGH, "1★ 很差")
+    assert (draft.rule, draft.question_key, draft.category, draft.severity, draft.params) == (
+        "guide:too_few_stars", "stars", Category.ATTITUDE, Severity.HIGH, {"stars": "1", "note": "很差"})
     assert [f.rule for f in checklists.propose(visit)] == ["guide:too_few_stars"]
-    assert [(f.title_zh, f.detail) for f in checklists.of_visit(visit)] == [("星太少", "1★ 很差")]
+    with force_locale("zh_Hans"):
+        assert [(f.title_zh, wording.finding_detail(f)) for f in checklists.of_visit(visit)] == [("星太少", "1★（很差）")]
     assert [d.title_zh for d in checklists.evaluate(make_visit({"stars": 5}))] == ["满星"]
     assert checklists.evaluate(make_visit({"stars": 3})) == []
 

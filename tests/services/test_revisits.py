@@ -36,7 +36,7 @@ def test_the_points_are_the_findings_in_the_units_words_and_the_matter_is_carrie
     assignment = issues.send_revisit([attitude, materials], user("leader"), user("inspector3").id)
     checks = visits.revisit_checks(assignment)
     assert [c.issue_id for c in checks] == [attitude.id, materials.id]
-    assert checks[1].text == "多要材料：房东户口本" and checks[1].category is Category.MATERIALS
+    assert checks[1].text == "多要材料：要求提供房东户口本" and checks[1].category is Category.MATERIALS
     assert assignment.service_item.code == "market-company-setup" and assignment.window_id == attitude.window_id
     assert "inspector1" not in " ".join(c.text for c in checks) and "暗访员一" not in assignment.note
     assert {attitude.state, materials.state} == {IssueState.UNDER_REVIEW}

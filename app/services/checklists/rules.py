@@ -9,7 +9,7 @@ visit is pinned to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -31,7 +31,8 @@ class Draft:
     hall_level: bool
     title_zh: str
     title_en: str
-    detail: str = ""
+    #: A guide rule's figures, from which the detail is rendered (None for answer conditions).
+    params: dict[str, Any] | None = None
 
 
 def evaluate(visit: Visit) -> list[Draft]:
@@ -44,9 +45,9 @@ def evaluate(visit: Visit) -> list[Draft]:
             if spec.when is not None:
                 if not spec.when.holds(answers.get(question.key)):
                     continue
-                severity, detail, rule = Severity(cast(str, spec.severity)), "", f"q:{question.key}:{index}"
+                severity, params, rule = Severity(cast(str, spec.severity)), None, f"q:{question.key}:{index}"
             else:
-                found, detail = GUIDE_RULES[cast(str, spec.rule)].run(visit, answers, question.key)
+                found, params = GUIDE_RULES[cast(str, spec.rule)].run(visit, answers, question.key)
                 if found is None:
                     continue
                 # A severity declared in the template wins; the wait rule grades by the hall's thresholds.
@@ -54,7 +55,7 @@ def evaluate(visit: Visit) -> list[Draft]:
                 rule = f"guide:{spec.rule}"
             drafts.append(Draft(rule=rule, question_key=question.key, category=Category(spec.category),
                                 severity=severity, hall_level=spec.hall_level,
-                                title_zh=spec.title.zh, title_en=spec.title.en, detail=detail))
+                                title_zh=spec.title.zh, title_en=spec.title.en, params=params))
     return drafts
 
 
@@ -64,7 +65,7 @@ def propose(visit: Visit) -> list[Finding]:
                                                 Finding.issue_id.is_(None)))
     made = [Finding(visit_id=visit.id, rule=d.rule, question_key=d.question_key, category=d.category,
                     severity=d.severity, hall_level=d.hall_level, title_zh=d.title_zh,
-                    title_en=d.title_en, detail=d.detail[:1000], state=FindingState.PROPOSED)
+                    title_en=d.title_en, params=d.params, state=FindingState.PROPOSED)
             for d in evaluate(visit)]
     db.session.add_all(made)
     db.session.flush()

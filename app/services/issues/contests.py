@@ -134,9 +134,8 @@ def transfer(issue: Issue, leader: User, unit_id: int | None, deadline: date | N
     issue.supporting_units = [u for u in issue.supporting_units if u.id not in (target.id, row.unit_id)]
     issue.lead_unit, issue.deadline = target, deadline
     issue.extension_days_requested = None
-    summary = f"{previous} → {target.name}"
-    move(issue, IssueState.ASSIGNED, leader, "contest_transferred",
-         f"{summary}: {note.strip()}" if note.strip() else summary)
+    move(issue, IssueState.ASSIGNED, leader, "contest_transferred", note,
+         params={"old": previous, "new": target.name})
 
 
 def _round_findings(issue: Issue) -> list[Finding]:

@@ -11,7 +11,7 @@ import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -41,10 +41,14 @@ ESCALATION_MAX = 3
 
 
 def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",
-              previous: IssueState | None = None) -> IssueEvent:
-    """Record a step on the issue: an IssueEvent and an audit row (``previous``: the state left)."""
+              previous: IssueState | None = None, params: dict[str, Any] | None = None) -> IssueEvent:
+    """Record a step on the issue: an IssueEvent and an audit row (``previous``: the state left).
+
+    ``note`` is what someone wrote; what the step did goes in ``params``, rendered for each reader
+    by ``app.services.wording``."""
     event = IssueEvent(issue=issue, actor_id=actor.id if actor else None,
                        actor_role=str(actor.role) if actor else "system", kind=kind, note=note.strip()[:2000],
+                       params=params or None,
                        from_state=str(previous) if previous else None,
                        to_state=str(issue.state) if previous else None)
     db.session.add(event)
@@ -54,14 +58,15 @@ def add_event(issue: Issue, actor: User | None, kind: str, note: str = "",
     return event
 
 
-def move(issue: Issue, to: IssueState, actor: User | None, kind: str, note: str = "") -> IssueEvent:
+def move(issue: Issue, to: IssueState, actor: User | None, kind: str, note: str = "",
+         params: dict[str, Any] | None = None) -> IssueEvent:
     """Move the issue through the lifecycle's guard and record the step; ServiceError if refused."""
     try:
         previous = issue.move(to)
     except InvalidTransition as exc:
         raise ServiceError(_l("This step is not possible while the issue is %(state)s.",
                               state=STATE_LABELS[issue.state])) from exc
-    return add_event(issue, actor, kind, note, previous)
+    return add_event(issue, actor, kind, note, previous, params)
 
 
 # --- The unit's steps ---------------------------------------------------------------------------
@@ -189,7 +194,7 @@ def request_extension(issue: Issue, user: User, days: int, reason: str) -> None:
     if not 1 <= days <= 60 or not reason.strip():
         raise ServiceError(_l("Give 1 to 60 working days and a reason."), field="days")
     issue.extension_days_requested = days
-    add_event(issue, user, "extension_requested", f"+{days}: {reason}")
+    add_event(issue, user, "extension_requested", reason, params={"days": days})
 
 
 # --- The leaders' steps --------------------------------------------------------------------------
@@ -260,16 +265,17 @@ def update_settings(issue: Issue, data: IssueSettings, leader: User) -> None:
         raise ServiceError(_l("Choose an active unit."), field="lead_unit_id")
     supporting = list(db.session.scalars(sa.select(Unit).where(
         Unit.id.in_(data.supporting_unit_ids), Unit.id != lead.id)))
-    changes = []
+    changes: list[dict[str, Any]] = []
     if lead.id != issue.lead_unit_id:
-        changes.append(f"lead: {issue.lead_unit.name} → {lead.name}")
+        changes.append({"field": "lead_unit", "old": issue.lead_unit.name, "new": lead.name})
     if {u.id for u in supporting} != {u.id for u in issue.supporting_units}:
-        changes.append("supporting: " + "、".join(u.name for u in supporting))
+        changes.append({"field": "supporting_units", "new": [u.name for u in supporting]})
     for name in ("severity", "rectification_type", "deadline"):
-        if getattr(issue, name) != getattr(data, name):
-            changes.append(f"{name}: {getattr(issue, name)} → {getattr(data, name)}")
+        old, new = getattr(issue, name), getattr(data, name)
+        if old != new:
+            changes.append({"field": name, "old": str(old), "new": str(new)})
     if not changes:
         return
     issue.lead_unit, issue.supporting_units = lead, supporting
     issue.severity, issue.rectification_type, issue.deadline = data.severity, data.rectification_type, data.deadline
-    add_event(issue, leader, "updated", "; ".join(changes))
+    add_event(issue, leader, "updated", params={"changes": changes})

@@ -30,7 +30,7 @@ from app.models import (
     VisitState,
 )
 from app.models.base import utcnow
-from app.services import audit, calendar, checklists, visits
+from app.services import audit, calendar, checklists, visits, wording
 from app.services.errors import ServiceError
 from app.services.issues import revisits
 from app.services.issues.lifecycle import add_event, china_today, move
@@ -160,7 +160,7 @@ def _aggregate(finding: Finding, visit: Visit, actor: User, now: datetime) -> Is
             issue.severity = finding.severity
             # A graver repeat tightens the deadline (never loosens it).
             issue.deadline = min(issue.deadline, calendar.add_working_days(today, RECTIFICATION_DAYS[issue.severity]))
-        add_event(issue, actor, "occurrence", finding.title_zh)
+        add_event(issue, actor, "occurrence", params={"finding": wording.finding_titles(finding)})
     else:
         closed = _find_issue(hall_id, window_id, category, open_only=False)
         if closed is not None and closed.state is IssueState.CLOSED:
@@ -169,11 +169,11 @@ def _aggregate(finding: Finding, visit: Visit, actor: User, now: datetime) -> Is
             issue.extension_days_requested = None
             issue.severity = max(issue.severity, finding.severity, key=lambda s: s.rank)
             issue.deadline = calendar.add_working_days(today, RECTIFICATION_DAYS[issue.severity])
-            move(issue, IssueState.REOPENED, actor, "reopened", finding.title_zh)
+            move(issue, IssueState.REOPENED, actor, "reopened", params={"finding": wording.finding_titles(finding)})
         else:
             lead, supporting = _units_for(finding, visit)
             issue = Issue(hall_id=hall_id, window_id=window_id, category=category, state=IssueState.ASSIGNED,
-                          severity=finding.severity, title=finding.title_zh,
+                          severity=finding.severity, title=finding.title_zh[:200], title_en=finding.title_en[:200],
                           rectification_type=(RectificationType.IMMEDIATE if finding.severity is Severity.LOW
                                               else RectificationType.DEADLINE),
                           deadline=calendar.add_working_days(today, RECTIFICATION_DAYS[finding.severity]),
@@ -181,9 +181,11 @@ def _aggregate(finding: Finding, visit: Visit, actor: User, now: datetime) -> Is
             db.session.add(issue)
             db.session.flush()
             recurrence = False
-            add_event(issue, actor, "assigned", finding.title_zh)
-    db.session.add(Occurrence(issue=issue, finding_id=finding.id, observed_on=observed, recurrence=recurrence))
+            add_event(issue, actor, "assigned", params={"finding": wording.finding_titles(finding)})
+    db.session.add(Occurrence(issue=issue, finding=finding, observed_on=observed, recurrence=recurrence))
     finding.issue_id = issue.id
+    # Titled by what it holds: a window's efficiency issue may hold waits, time limits and trips.
+    wording.retitle(issue)
     return issue
 
 

@@ -15,11 +15,13 @@ A materials point counts as fixed only if the re-visit went through that matter.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
@@ -40,7 +42,7 @@ from app.models import (
     Visit,
     Window,
 )
-from app.services import visits
+from app.services import visits, wording
 from app.services.calendar import china_today
 from app.services.campaigns import draw
 from app.services.errors import ServiceError
@@ -70,10 +72,10 @@ def _window(issue: Issue) -> Window:
 
 def _points(issue: Issue) -> list[Finding]:
     """One finding per distinct problem of the issue (the latest of each title)."""
-    latest: dict[tuple[str, str], Finding] = {}
+    latest: dict[tuple[str, str, str], Finding] = {}
     for occurrence in issue.occurrences:
         finding = occurrence.finding
-        latest[(finding.title_zh, finding.detail)] = finding
+        latest[(finding.title_zh, finding.detail, json.dumps(finding.params, sort_keys=True))] = finding
     return list(latest.values())
 
 
@@ -128,7 +130,8 @@ def send_revisit(issues: list[Issue], leader: User, inspector_id: int | None = N
         note=str(_l("Re-visit to verify %(issues)s: see the points on the checklist.", issues=numbers))),
         actor=leader)
     for position, (issue, finding) in enumerate(points):
-        text = f"{finding.title_zh}：{finding.detail}" if finding.detail else finding.title_zh
+        with force_locale("zh_Hans"):  # kept as the inspector's Chinese checklist point
+            text = wording.finding_text(finding)
         db.session.add(RevisitCheck(assignment_id=assignment.id, issue_id=issue.id, finding_id=finding.id,
                                     position=position, category=finding.category, text=text[:1200],
                                     service_item_id=finding.visit.service_item_id
@@ -160,8 +163,9 @@ def judge(visit: Visit, confirmed: list[Finding], leader: User) -> None:
             for check in failed:
                 _occurrence(issue, check, visit, leader)
             issue.rework_count += 1
-            title = again[0].title_zh if again else failed[0].text
-            move(issue, IssueState.IN_PROGRESS, leader, "revisit_failed", title)
+            source = again[0] if again else failed[0].finding
+            move(issue, IssueState.IN_PROGRESS, leader, "revisit_failed",
+                 params={"finding": wording.finding_titles(source)})
         elif mine and all(_fixed(c, given.get(c.id), visit) for c in mine):
             issue.closed_on = china_today()
             issue.extension_days_requested = None
@@ -181,9 +185,11 @@ def _occurrence(issue: Issue, check: RevisitCheck, visit: Visit, leader: User) -
     original = check.finding
     finding = Finding(visit_id=visit.id, rule="revisit:not_fixed", question_key=None, category=original.category,
                       severity=original.severity, hall_level=original.hall_level, title_zh=original.title_zh,
-                      title_en=original.title_en, detail=original.detail, state=FindingState.CONFIRMED,
+                      title_en=original.title_en, detail=original.detail, params=original.params,
+                      state=FindingState.CONFIRMED,
                       manual=True, issue_id=issue.id)
     db.session.add(finding)
     db.session.flush()
     observed = china_today(visit.arrived_at or visit.submitted_at)
-    db.session.add(Occurrence(issue=issue, finding_id=finding.id, observed_on=observed, recurrence=False))
+    db.session.add(Occurrence(issue=issue, finding=finding, observed_on=observed, recurrence=False))
+    wording.retitle(issue)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.models import DEADLINE_STOPPED, Category, Issue, IssueEvent, IssueState, RectificationType, Severity
+from app.services import wording
 
 #: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
 UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned", "revisit_inconclusive"})
@@ -32,12 +33,9 @@ class WindowRef:
 class UnitOccurrence:
     observed_on: date
     recurrence: bool
-    title_zh: str
-    title_en: str
+    #: In the reader's language (the view is built while the request's locale is set).
+    title: str
     detail: str
-
-    def title(self, locale: str) -> str:
-        return self.title_en if locale == "en" else self.title_zh
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,8 @@ class UnitEvent:
     #: The unit's own name for its steps, None for the leaders' ("inspection leaders").
     unit_name: str | None
     by_leaders: bool
+    #: What the step did, in the reader's language; then what someone wrote, as written.
+    text: str
     note: str
     evidence: tuple[str, ...]
 
@@ -54,7 +54,9 @@ class UnitEvent:
 @dataclass(frozen=True)
 class UnitIssue:
     id: int
-    title: str
+    #: Its category at its window, and the distinct problems it holds.
+    heading: str
+    problems: tuple[wording.Problem, ...]
     hall: Named
     window: WindowRef | None
     category: Category
@@ -81,7 +83,7 @@ def _event(event: IssueEvent) -> UnitEvent:
     if event.actor_role == "unit":
         unit_name = event.actor.unit.name if event.actor and event.actor.unit else ""
     return UnitEvent(on=event.at.date(), kind=UNIT_EVENT_AS.get(event.kind, event.kind), unit_name=unit_name,
-                     by_leaders=event.actor_role == "leader", note=event.note,
+                     by_leaders=event.actor_role == "leader", text=wording.event_text(event), note=event.note,
                      evidence=tuple(e.uuid for e in event.evidence))
 
 
@@ -89,13 +91,15 @@ def unit_view(issue: Issue) -> UnitIssue:
     """The issue as its units see it (the caller has checked the viewer is responsible)."""
     window = WindowRef(issue.window.number, issue.window.name) if issue.window else None
     return UnitIssue(
-        id=issue.id, title=issue.title, hall=Named(issue.hall.name), window=window, category=issue.category,
+        id=issue.id, heading=wording.issue_heading(issue.category, issue.window),
+        problems=wording.problems(o.finding for o in issue.occurrences), hall=Named(issue.hall.name),
+        window=window, category=issue.category,
         severity=issue.severity, state=issue.state, rework_count=issue.rework_count,
         rectification_type=issue.rectification_type, deadline=issue.deadline,
         extension_days_requested=issue.extension_days_requested, paused_days=issue.paused_days,
         lead_unit=Named(issue.lead_unit.name),
         supporting_units=tuple(Named(u.name) for u in issue.supporting_units),
         escalation_level=issue.escalation_level,
-        occurrences=tuple(UnitOccurrence(o.observed_on, o.recurrence, o.finding.title_zh, o.finding.title_en,
-                                         o.finding.detail) for o in issue.occurrences),
+        occurrences=tuple(UnitOccurrence(o.observed_on, o.recurrence, wording.finding_title(o.finding),
+                                         wording.finding_detail(o.finding)) for o in issue.occurrences),
         events=tuple(_event(e) for e in issue.events if e.kind not in UNIT_HIDDEN_EVENTS))

@@ -44,7 +44,8 @@ def issue_event(issue: Issue, event: IssueEvent) -> None:
     if not rules:
         return
     db.session.flush()
-    params: dict[str, object] = {"issue": issue.id, "title": issue.title, "deadline": issue.deadline.isoformat(),
+    params: dict[str, object] = {"issue": issue.id, "title": issue.title, "title_en": issue.title_en,
+                                 "deadline": issue.deadline.isoformat(),
                                  "unit": issue.lead_unit.name}
     if event.kind == "sent_back":
         params["note"] = event.note

@@ -60,7 +60,7 @@ def _take(issue: Issue, step: str, today: date) -> bool:
 
 
 def _params(issue: Issue) -> dict[str, object]:
-    return {"issue": issue.id, "title": issue.title, "deadline": issue.deadline.isoformat(),
+    return {"issue": issue.id, "title": issue.title, "title_en": issue.title_en, "deadline": issue.deadline.isoformat(),
             "unit": issue.lead_unit.name}
 
 
@@ -83,7 +83,7 @@ def _steps(issue: Issue, today: date, days: _Days, remind_before: int,
         issue.escalation_level = max(issue.escalation_level, 1)
         from app.services.issues.lifecycle import add_event  # the lifecycle tells through this package
 
-        add_event(issue, None, "overdue_notice", f"{late}")
+        add_event(issue, None, "overdue_notice", params={"days": late})
         notify_unit(issue.lead_unit, "issue.overdue", params, link=link, key=f"overdue:{key}")
         notify_leaders("issue.overdue_leader", params, link=link, key=f"overdue-leader:{key}")
         summary.add("overdue")

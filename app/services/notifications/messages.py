@@ -6,10 +6,15 @@ unit kinds take only an issue's number, title and dates.
 
 from __future__ import annotations
 
+import contextlib
+from datetime import date
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from app.services import wording
 
 #: kind -> its words, with %(name)s parameters.
 MESSAGES: dict[str, LazyString] = {
@@ -51,8 +56,14 @@ def text(kind: str, params: dict[str, Any]) -> str:
     template = MESSAGES.get(kind)
     if template is None:
         return kind
+    values = dict(params)
+    # Issues are titled in both languages; notifications stored before keep the Chinese one.
+    if values.get("title_en") and not wording.is_chinese():
+        values["title"] = values["title_en"]
+    with contextlib.suppress(KeyError, ValueError):  # a date, formatted for the locale
+        values["deadline"] = format_date(date.fromisoformat(str(values["deadline"])), format="medium")
     try:
-        return str(template) % _Defaulting(params)
+        return str(template) % _Defaulting(values)
     except (TypeError, ValueError):
         return str(template)
 

@@ -26,7 +26,7 @@ from app.services.errors import ServiceError
 from app.services.issues import IssueFilter, search_query, unit_view
 from app.services.reports import gongwen, numbers, office, pdf
 from app.services.reports.gongwen import day, no_clock
-from app.services.reports.official import LOCALE, attached_ledger, found_text, numeral, place
+from app.services.reports.official import LOCALE, attached_ledger, found_text, held, numeral, place
 from app.services.reports.parts import Case, Parts, Section
 from app.services.reports.thumbnails import PhotoFiles, Thumbnails
 
@@ -100,7 +100,7 @@ def _cases(found: list[Issue], keep: Callable[[Occurrence], bool], thumbs: Thumb
         # A problem found again after it was closed out is flagged in the next circular.
         again = "该问题整改销号后再次出现。" if any(raw.recurrence for _seen, raw in kept) else ""
         cases.append(Case(no_clock(f"（{numeral(n)}）{shown.lead_unit.name}{place(shown)}。"),
-                          no_clock(f"{found_text(tuple(seen for seen, _raw in kept))}。问题：{shown.title}"
+                          no_clock(f"{found_text(tuple(seen for seen, _raw in kept))}。问题：{held(shown)}"
                                    f"（{CATEGORY_LABELS[shown.category]}）。{again}"), photos))
     return tuple(cases)
 

@@ -54,8 +54,13 @@ def attached_ledger(query: sa.Select, today: date) -> tuple[tuple[str, ...], tup
 
 
 def found_text(occurrences: tuple[UnitOccurrence, ...]) -> str:
-    return "；".join(f"{day(o.observed_on)}，{o.title_zh}" + (f"（{o.detail}）" if o.detail else "")
+    return "；".join(f"{day(o.observed_on)}，{o.title}" + (f"（{o.detail}）" if o.detail else "")
                     for o in occurrences)
+
+
+def held(issue: UnitIssue) -> str:
+    """The distinct problems an issue holds, joined (rendered under the documents' locale)."""
+    return "、".join(p.title for p in issue.problems)
 
 
 def _open_query(unit_id: int) -> sa.Select:
@@ -74,7 +79,7 @@ def notice_parts(unit: Unit, today: date) -> Parts:
         else:
             opening = f"近期暗访中发现你单位存在以下{len(shown)}个问题，现通知如下，请抓紧整改。"
             cases = tuple(Case(no_clock(f"（{numeral(n)}）{place(issue)}。"),
-                               no_clock(f"问题类别：{CATEGORY_LABELS[issue.category]}。问题：{issue.title}。"
+                               no_clock(f"问题类别：{CATEGORY_LABELS[issue.category]}。问题：{held(issue)}。"
                                         f"发现情况：{found_text(issue.occurrences)}。整改时限：{day(issue.deadline)}前。"))
                           for n, issue in enumerate(shown, start=1))
             latest = max(i.deadline for i in shown)
