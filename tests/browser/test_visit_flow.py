@@ -136,3 +136,15 @@ def test_a_mark_made_while_a_save_is_on_its_way_is_sent_after_it(live_server, ph
     with seeded.app_context():
         visit = db.session.scalar(sa.select(Visit))
         assert visit.arrived_at and visit.ticket_at
+
+
+def test_nearest_first_sorts_the_halls_by_the_phones_position(live_server, phone) -> None:
+    """The hall step's button asks for the position on a tap and lists the nearest hall first."""
+    page = phone.new_page()
+    sign_in(page, live_server)
+    page.get_by_role("link", name="开始暗访").tap()
+    page.get_by_role("button", name="按距离排序（使用定位）").tap()
+    page.wait_for_url(lambda url: "lat=25.1105" in url and "lon=115.4222" in url)
+    first = page.locator("ul.choices a.choice").first
+    expect(first).to_contain_text("安远县产城新区云服务大厅")
+    expect(first).to_contain_text("公里")

@@ -272,3 +272,22 @@ def test_todo_lists(county) -> None:
     todo = issues.leader_todo(date(2026, 9, 28))
     assert todo.visits_to_review == 0 and todo.reports_to_verify == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+
+
+def test_no_extension_is_offered_or_taken_once_the_unit_has_reported(seeded) -> None:
+    from flask import current_app
+
+    from app.extensions import db
+    from app.services import issues
+    from app.services.errors import ServiceError
+    from tests.factories import approved, user
+
+    with seeded.app_context():
+        issue = approved({"attitude_score": 1})[0]
+        unit = user("unit-market")
+        assert "extension" in issues.steps(issue, unit)
+        issues.report(issue, unit, "已整改", [], current_app.extensions["ruwo_storage"])
+        db.session.flush()
+        assert "extension" not in issues.steps(issue, unit)
+        with pytest.raises(ServiceError):
+            issues.request_extension(issue, unit, 5, "还需时间")

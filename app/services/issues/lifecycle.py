@@ -102,7 +102,8 @@ UNIT_STEPS: dict[str, Callable[[Issue], bool]] = {
     "start": lambda i: i.state in (IssueState.ASSIGNED, IssueState.REOPENED),
     "report": lambda i: i.state in _UNIT_ANSWERABLE,
     "explain": lambda i: i.state in _UNIT_ANSWERABLE,
-    "extension": lambda i: i.is_open and i.state is not IssueState.CONTESTED and not i.extension_days_requested,
+    # More time is asked for while the unit still owes its answer, not once it has reported.
+    "extension": lambda i: i.state in _UNIT_ANSWERABLE and not i.extension_days_requested,
     "contest": lambda i: i.state in CONTESTABLE and not contest_rejected_this_round(i),
 }
 LEADER_STEPS: dict[str, Callable[[Issue], bool]] = {
