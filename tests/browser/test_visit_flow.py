@@ -143,6 +143,8 @@ def test_nearest_first_sorts_the_halls_by_the_phones_position(live_server, phone
     page = phone.new_page()
     sign_in(page, live_server)
     page.get_by_role("link", name="开始暗访").tap()
+    # The button works from script: wait until the page (and its deferred scripts) has loaded.
+    page.wait_for_url(f"{live_server}/visits/start", wait_until="load")
     page.get_by_role("button", name="按距离排序（使用定位）").tap()
     page.wait_for_url(lambda url: "lat=25.1105" in url and "lon=115.4222" in url)
     first = page.locator("ul.choices a.choice").first
