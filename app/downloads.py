@@ -33,12 +33,13 @@ def pdf_download(content: bytes, filename: str) -> Response:
     return xlsx_download(content, filename, "application/pdf")
 
 
-def csv_download(chunks: Iterable[str], filename: str) -> Response:
-    """A CSV attachment written from ``chunks`` into a spooled file, then sent."""
+def chunks_download(chunks: Iterable[bytes], filename: str, mimetype: str) -> Response:
+    """An attachment written from ``chunks`` into a spooled file (a large one goes to disk,
+    memory stays flat), then sent."""
     spool = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
     for chunk in chunks:
-        spool.write(chunk.encode("utf-8"))
+        spool.write(chunk)
     spool.seek(0)
-    response = send_file(spool, mimetype="text/csv", as_attachment=True, download_name=filename, max_age=0)
+    response = send_file(spool, mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from tempfile import SpooledTemporaryFile
 
 from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -13,13 +12,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.wrappers import Response
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from app import jobs as queue
 from app.auth.access import login_required_any
-from app.downloads import SPOOL_BYTES
+from app.downloads import chunks_download
 from app.exports import kinds
 from app.extensions import db
 from app.models import Job, JobState
@@ -40,25 +38,14 @@ def _limit(kind_name: str) -> int:
     return int(current_app.config["EXPORT_INLINE_LIMITS"].get(kind_name, kinds.INLINE_LIMITS[kind_name]))
 
 
-def _send(output: jobs.Output) -> Response:
-    """The output as an attachment, spooled (a large one to a temporary file)."""
-    spool = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - send_file closes it
-    for chunk in output.chunks:
-        spool.write(chunk)
-    spool.seek(0)
-    response = send_file(spool, mimetype=output.mimetype, as_attachment=True, download_name=output.filename,
-                         max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def offer(kind_name: str, params: Mapping[str, str]) -> ResponseReturnValue:
     """The export of ``kind_name`` at once if it is small, else a page offering to make it in
     the background. The caller has checked the role; the kind checks its parameters."""
     try:
         size = kinds.SIZES[kind_name](params, current_user)
         if size <= _limit(kind_name):
-            return _send(jobs.kind(kind_name).produce(params, current_user, lambda _done, _total: None))
+            output = jobs.kind(kind_name).produce(params, current_user, lambda _done, _total: None)
+            return chunks_download(output.chunks, output.filename, output.mimetype)
     except ServiceError as refused:
         abort(refused.status, str(refused.message))
     form = StartForm(kind=kind_name, params=json.dumps(dict(params), ensure_ascii=False))
