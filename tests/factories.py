@@ -10,7 +10,7 @@ from itertools import count
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Hall, Issue, ServiceItem, User, Visit, Window
+from app.models import Campaign, Hall, Issue, ServiceItem, User, Visit, Window
 from app.services import issues, visits
 
 #: When the factories' visits happen (arrival), and when they are submitted.
@@ -56,6 +56,25 @@ def submitted(answers: dict | None = None, **kwargs: object) -> Visit:
 def approved(answers: dict | None = None, leader: str = "leader", **kwargs: object) -> list[Issue]:
     """A submitted visit approved by ``leader``: the issues its findings became."""
     return issues.approve(submitted(answers, **kwargs), user(leader), now=NOW)
+
+
+def started_campaign(inspectors: Iterable[str] = ("inspector1", "inspector2", "inspector3"),
+                     hall: str = "安远县政务服务中心", targets: int = 3) -> Campaign:
+    """A campaign over every window of ``hall`` from China's today, drawn (fixed seed) among
+    ``inspectors`` and started: its assignments are on their home pages."""
+    from app.services.calendar import china_today
+    from app.services.campaigns import planning
+
+    leader = user("leader")
+    start = china_today()
+    campaign = planning.save(planning.CampaignData(
+        name="2026年12月暗访", starts_on=start, ends_on=start + timedelta(days=30), survey="window-visit:2",
+        targets_wanted=targets, visits_per_target=1, due_working_days=10,
+        hall_window_ids=(db.session.scalar(sa.select(Hall.id).where(Hall.name == hall)),),
+        inspector_ids=tuple(user(name).id for name in inspectors)), actor=leader)
+    planning.run_draw(campaign, actor=leader, seed=7)
+    planning.start(campaign, actor=leader)
+    return campaign
 
 
 def revisited(assignment, verdict: str | dict[int, str] = "fixed", answers: dict | None = None,

@@ -58,3 +58,19 @@ def answer_all(page, attitude: str, verdict: str | None = None) -> None:
                              ("one_time_notice", "书面告知（告知单）"), ("matches_online_guide", "是"),
                              ("outcome", "仅咨询"), ("fee_asked", "否")):
         answer(question, option)
+
+
+class Taps:
+    """Counts the taps (and photo choices, one tap each) a flow takes."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def tap(self, locator) -> None:
+        locator.tap()
+        self.count += 1
+
+    def choose(self, file_input, path: str) -> None:
+        """Tap a photo button: the phone's camera or picker gives ``path``."""
+        file_input.set_input_files(path)
+        self.count += 1

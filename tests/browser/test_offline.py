@@ -41,14 +41,15 @@ def offline_ready(page) -> None:
 
 def go_offline(phone) -> None:
     """No signal. Chromium's offline emulation can let through a request that a service worker
-    passes on to the network, so the API is also cut off by hand."""
+    passes on to the network, so every request to the server is also cut off by hand (what the
+    worker kept is answered from its cache, not the network)."""
+    phone.route("**/*", lambda route: route.abort("internetdisconnected"))
     phone.set_offline(True)
-    phone.route("**/visits/api/**", lambda route: route.abort("internetdisconnected"))
 
 
 def go_online(phone) -> None:
-    phone.unroute("**/visits/api/**")
     phone.set_offline(False)
+    phone.unroute("**/*")
 
 
 def photo_file(tmp_path) -> str:

@@ -229,6 +229,10 @@ class Template(Strict):
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions() if q.key == key), None)
 
+    def photo_question(self) -> Question | None:
+        """The first question that takes photos: where a photo taken from the timer goes."""
+        return next((q for q in self.questions() if q.kind.photos), None)
+
     def canonical_json(self) -> str:
         return json.dumps(self.model_dump(mode="json", by_alias=True), ensure_ascii=False,
                           sort_keys=True, separators=(",", ":"))

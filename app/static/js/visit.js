@@ -113,6 +113,7 @@
           if (navigator.vibrate) { navigator.vibrate(30); }
           changed();
           showMarks();
+          if (b.dataset.mark === "arrived" && !draft.position) { arrivedHere(); }
         });
       });
       $("[data-undo]").addEventListener("click", function () {
@@ -126,8 +127,17 @@
       showMarks();
     }
 
-    /* Position: asked for on a tap, never on page load. */
+    /* Position: asked for on a tap, never on page load; the "arrived" tap records it too
+     * unless the phone has refused it (then the link beside it asks again). */
     var place = $("[data-position]");
+    function arrivedHere() {
+      var ask = function () {
+        locate(function (p) { draft.position = p; changed(); showPosition(); }, function () { /* the link stays */ });
+      };
+      if (navigator.permissions && navigator.permissions.query) {
+        navigator.permissions.query({ name: "geolocation" }).then(function (s) { if (s.state !== "denied") { ask(); } }, ask);
+      } else { ask(); }
+    }
     function showPosition() {
       $("[data-position-text]", place).textContent = draft.position
         ? place.dataset.label.replace("{m}", Math.round(draft.position.accuracy || 0)) : place.dataset.none;
