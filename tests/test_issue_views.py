@@ -46,6 +46,26 @@ def loop(seeded):
     return {"inspector": inspector, "leader": leader, "visit_id": visit_id}
 
 
+def test_the_review_shows_the_evidence_then_says_what_approving_will_do_and_did(seeded, loop) -> None:
+    leader, visit_id = loop["leader"], loop["visit_id"]
+    page = leader.get(f"/dashboard/visits/{visit_id}").get_data(as_text=True)
+    # Timings, position and photos come before the decision; the answers after it.
+    assert page.index("计时记录") < page.index("位置") < page.index("照片") < page.index("审核决定")
+    assert page.index("审核决定") < page.index("服务态度评分")
+    assert "审核通过将生成 3 个问题，交办 1 个单位：县市场监督管理局。" in page
+    done = leader.post(f"/dashboard/visits/{visit_id}/approve", follow_redirects=True).get_data(as_text=True)
+    assert "审核通过：生成 3 个问题，交办 1 个单位。" in done
+    with seeded.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Issue)) == 3
+    # A second visit to the same window joins the open issues: the page says so before approving.
+    again = submit_visit(seeded, loop["inspector"], uuid=UUID2, attitude_score=1)
+    page = leader.get(f"/dashboard/visits/{again}").get_data(as_text=True)
+    assert "其中 3 个问题尚未销号：本次暗访计入该问题。" in page
+    leader.post("/language", data={"lang": "en"})
+    page = leader.get(f"/dashboard/visits/{again}").get_data(as_text=True)
+    assert "Approving makes 3 issues, sent to 1 unit: " in page
+
+
 def test_review_then_issues_reach_the_unit(seeded, loop) -> None:
     leader, visit_id = loop["leader"], loop["visit_id"]
     unit = client_for(seeded, "unit-market")

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -123,6 +123,7 @@ def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
                            marks=visits.position_marks(visit),
                            back=url_for("dashboard.visit_list" if visit.state is VisitState.SUBMITTED else "archive.index"),
                            findings=checklists.of_visit(visit), manual_form=manual, history=visits.history(visit),
+                           plan=issues.approval_plan(visit) if visit.state is VisitState.SUBMITTED else None,
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 
 
@@ -142,7 +143,8 @@ def _review_step(visit_id: int, action) -> ResponseReturnValue:  # type: ignore[
         flash(str(exc.message), "error")
         return _review_page(db.get_or_404(Visit, visit_id), 422)
     db.session.commit()
-    flash(_("Saved."), "success")
+    said, result = result if isinstance(result, tuple) else (_("Saved."), result)  # (what it did, where next)
+    flash(said, "success")
     return result or redirect(url_for("dashboard.visit_detail", visit_id=visit.id))
 
 
@@ -157,9 +159,14 @@ def _finding_of(visit: Visit, finding_id: int) -> Finding:
 @leader_only
 def approve_visit(visit_id: int) -> ResponseReturnValue:
     """Approve: the remaining findings become issues for the units."""
-    def act(visit: Visit) -> Response:
-        issues.approve(visit, current_user)
-        return redirect(url_for("dashboard.visit_list"))
+    def act(visit: Visit) -> tuple[str, Response]:
+        touched = issues.approve(visit, current_user)
+        units = len({issue.lead_unit_id for issue in touched})
+        said = _("Approved: %(issues)s, %(units)s.",
+                 issues=ngettext("%(num)d issue", "%(num)d issues", len(touched)),
+                 units=ngettext("sent to %(num)d unit", "sent to %(num)d units", units)) if touched else _(
+                     "Approved: no issue to send.")
+        return said, redirect(url_for("dashboard.visit_list"))
     return _review_step(visit_id, act)
 
 

@@ -26,10 +26,14 @@ def optional_id(value: object) -> int | None:
 
 REQUIRED = _l("This field is required.")
 
+#: The phone offers its camera and photo library for evidence (the server still checks the files).
+EVIDENCE_INPUT = {"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"}
+
 
 class ReportForm(FlaskForm):
     measures = TextAreaField(_l("Measures taken"), validators=[DataRequired(REQUIRED), Length(max=2000)])
-    evidence = MultipleFileField(_l("Evidence photos"), description=_l("Up to 10 photos (JPEG, PNG, WebP, HEIC)."))
+    evidence = MultipleFileField(_l("Evidence photos"), description=_l("Up to 10 photos (JPEG, PNG, WebP, HEIC)."),
+                                 render_kw=EVIDENCE_INPUT)
 
 
 class ExplainForm(FlaskForm):
@@ -61,7 +65,8 @@ class ContestForm(_Prefixed):
                                    validators=[Optional()],
                                    description=_l("Needed when it is not our duty."))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=2000)])
-    evidence = MultipleFileField(_l("Evidence photos"), description=_l("Up to 10 photos (JPEG, PNG, WebP, HEIC)."))
+    evidence = MultipleFileField(_l("Evidence photos"), description=_l("Up to 10 photos (JPEG, PNG, WebP, HEIC)."),
+                                 render_kw=EVIDENCE_INPUT)
 
 
 class TransferForm(_Prefixed):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.conftest import PASSWORD
 
 
@@ -58,6 +60,13 @@ def answer_all(page, attitude: str, verdict: str | None = None) -> None:
                              ("one_time_notice", "书面告知（告知单）"), ("matches_online_guide", "是"),
                              ("outcome", "仅咨询"), ("fee_asked", "否")):
         answer(question, option)
+
+
+def approve_visit(page) -> None:
+    """On a review page: approve, then confirm what the page says approving will do."""
+    page.get_by_text("审核通过：将问题交办给责任单位", exact=True).click()
+    expect(page.locator("#approve")).to_contain_text("审核通过")  # what it will make, or that it makes nothing
+    page.get_by_role("button", name="确认审核通过").click()
 
 
 class Taps:

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Assignment, Category, Issue, IssueState
 from app.services import issues
 from app.services.calendar import china_today
-from tests.browser.steps import answer_and_submit, on_visit_page, sign_in
+from tests.browser.steps import answer_and_submit, approve_visit, on_visit_page, sign_in
 from tests.factories import approved, user
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def report_fixed(app, issue_id: int) -> None:
 def approve_latest(desk, base: str) -> None:
     desk.goto(base + "/dashboard/visits/")
     desk.locator("table a").first.click()
-    desk.get_by_role("button", name="审核通过：将问题交办给责任单位").click()
+    approve_visit(desk)
     expect(desk.locator(".flash")).to_be_visible()
 
 

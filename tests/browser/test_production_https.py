@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Photo, Visit, VisitState
 from tests.browser.conftest import ARGS, CHROMIUM
-from tests.browser.steps import answer_and_submit, sign_in, start_company_setup_visit
+from tests.browser.steps import answer_and_submit, approve_visit, sign_in, start_company_setup_visit
 from tests.photo_samples import encoded
 
 pytestmark = pytest.mark.browser
@@ -119,7 +119,7 @@ def test_inspector_submits_with_a_photo_and_leader_approves_over_https(
         sign_in(desk, base, "leader", "/dashboard/")
         desk.get_by_role("link", name="条暗访记录待审核").click()
         desk.locator("table a").first.click()
-        desk.get_by_role("button", name="审核通过：将问题交办给责任单位").click()
+        approve_visit(desk)
         expect(desk.locator("body")).not_to_contain_text("页面已过期")
         assert refused == []
     finally:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.models import Issue, IssueState
-from tests.browser.steps import fill_and_submit, on_visit_page, sign_in, start_company_setup_visit
+from tests.browser.steps import approve_visit, fill_and_submit, on_visit_page, sign_in, start_company_setup_visit
 from tests.photo_samples import encoded
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_the_whole_rectification_loop(live_server, phone, browser, seeded, tmp_p
     desk.get_by_role("link", name="条暗访记录待审核").click()
     desk.locator("table a").first.click()
     expect(desk.get_by_text("服务态度差").first).to_be_visible()
-    desk.get_by_role("button", name="审核通过：将问题交办给责任单位").click()
+    approve_visit(desk)
 
     # 3. The unit reports its measures with a photo, on its own phone-sized screen.
     unit_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
@@ -66,7 +66,7 @@ def test_the_whole_rectification_loop(live_server, phone, browser, seeded, tmp_p
     # 6. The leader approves the re-visit: the issue is closed out.
     desk.goto(base + "/dashboard/visits/")
     desk.locator("table a").first.click()
-    desk.get_by_role("button", name="审核通过：将问题交办给责任单位").click()
+    approve_visit(desk)
     with seeded.app_context():
         issue = db.session.scalar(sa.select(Issue).where(Issue.title == "服务态度差"))
         assert issue.state == IssueState.CLOSED

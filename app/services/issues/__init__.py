@@ -43,8 +43,10 @@ from app.services.issues.queries import (
 from app.services.issues.review import (
     GUIDE_CATEGORIES,
     RECTIFICATION_DAYS,
+    ApprovalPlan,
     ManualFinding,
     add_manual,
+    approval_plan,
     approve,
     dismiss,
     regrade,
@@ -56,8 +58,8 @@ from app.services.issues.unit_view import UNIT_EVENT_AS, UNIT_HIDDEN_EVENTS, Uni
 
 __all__ = [
     # Review of visits
-    "GUIDE_CATEGORIES", "RECTIFICATION_DAYS", "ManualFinding", "add_manual", "approve", "dismiss",
-    "regrade", "restore", "return_visit",
+    "GUIDE_CATEGORIES", "RECTIFICATION_DAYS", "ManualFinding", "add_manual", "ApprovalPlan", "approval_plan", "approve",
+    "dismiss", "regrade", "restore", "return_visit",
     # The unit's steps
     "MAX_EVIDENCE", "china_today", "explain", "is_responsible", "report", "request_extension",
     "start", "steps",

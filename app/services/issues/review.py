@@ -105,6 +105,33 @@ def return_visit(visit: Visit, leader: User, comment: str, now: datetime | None 
     notification_events.visit_returned(visit, comment.strip()[:1000])
 
 
+@dataclass(frozen=True)
+class ApprovalPlan:
+    """What approving a visit will do, shown before the leader confirms: the issues its
+    remaining findings go to (``joining`` of them already open) and the units that lead them."""
+
+    issues: int
+    joining: int
+    units: tuple[str, ...]
+
+
+def approval_plan(visit: Visit) -> ApprovalPlan:
+    """The issues and units that ``approve`` would reach now (the same grouping, nothing written)."""
+    targets: dict[tuple[int, int | None, Category], Issue | None] = {}
+    units: dict[int, str] = {}
+    for finding in checklists.of_visit(visit):
+        if finding.state is FindingState.DISMISSED:
+            continue
+        key = _key(finding, visit)
+        if key in targets:
+            continue
+        targets[key] = _find_issue(*key, open_only=True)
+        lead = targets[key].lead_unit if targets[key] is not None else _units_for(finding, visit)[0]
+        units.setdefault(lead.id, lead.name)
+    return ApprovalPlan(issues=len(targets), joining=sum(1 for i in targets.values() if i is not None),
+                        units=tuple(units.values()))
+
+
 def approve(visit: Visit, leader: User, now: datetime | None = None) -> list[Issue]:
     """Approve a visit: its remaining findings become issues (or occurrences of open ones)."""
     now = now or utcnow()

@@ -48,20 +48,23 @@
       item.materials.forEach(function (m) {
         var label = document.createElement("label");
         var box = document.createElement("input");
-        label.className = "opt";
+        var text = document.createElement("span");
+        label.className = "opt material";  // as templates/visits/types/materials.html
         box.type = "checkbox";
         box.name = "material";
         box.value = m.id;
         box.checked = draft.materials.ticked.indexOf(m.id) >= 0;
-        label.append(box, " " + m.name);
-        [[m.condition, "muted small", "（" + m.condition + "）"], [m.abolished, "badge warn", none.dataset.abolished],
-          [!m.abolished && m.sharing, "badge", none.dataset.sharing]].forEach(function (part) {
+        text.append(m.name);
+        [[m.abolished, "badge warn", none.dataset.abolished], [!m.abolished && m.sharing, "badge", none.dataset.sharing],
+          [m.condition, "condition muted small", m.condition]].forEach(function (part) {
           if (!part[0]) { return; }
           var span = document.createElement("span");
           span.className = part[1];
           span.textContent = part[2];
-          label.append(" ", span);
+          if (part[1] !== "condition muted small") { text.append(" "); }
+          text.append(span);
         });
+        label.append(box, text);
         none.before(label);
       });
       none.remove();
