@@ -125,8 +125,8 @@ def approval_plan(visit: Visit) -> ApprovalPlan:
         key = _key(finding, visit)
         if key in targets:
             continue
-        targets[key] = _find_issue(*key, open_only=True)
-        lead = targets[key].lead_unit if targets[key] is not None else _units_for(finding, visit)[0]
+        targets[key] = joined = _find_issue(*key, open_only=True)
+        lead = joined.lead_unit if joined is not None else _units_for(finding, visit)[0]
         units.setdefault(lead.id, lead.name)
     return ApprovalPlan(issues=len(targets), joining=sum(1 for i in targets.values() if i is not None),
                         units=tuple(units.values()))
