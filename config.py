@@ -69,6 +69,9 @@ class Config:
     S3_REGION = ""
     S3_ACCESS_KEY_ID = ""
     S3_SECRET_ACCESS_KEY = ""
+    #: Where pg_dump and pg_restore are (`flask backup` and `flask restore` on PostgreSQL);
+    #: "" = the newest /usr/lib/postgresql/*/bin, else PATH.
+    PG_BIN = ""
     #: Photo files (None = instance/uploads).
     UPLOADS_PATH: str | None = None
 
