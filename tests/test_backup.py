@@ -105,6 +105,17 @@ def test_round_trip_on_sqlite(filled, storage_settings, tmp_path) -> None:
     assert rows(restored) == rows(filled) and files(restored) == files(filled)
 
 
+@pytest.mark.parametrize("storage_settings", [{}])
+def test_an_archive_from_the_folder_restores_into_a_bucket(filled, seaweedfs, tmp_path) -> None:
+    archive = tmp_path / "ruwo.tar"
+    assert filled.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
+    restored = new_installation(f"sqlite:///{tmp_path / 'restored.sqlite3'}", tmp_path / "restored",
+                                seaweedfs.settings(f"t-{tmp_path.name}/"))
+    result = restored.test_cli_runner().invoke(args=["restore", str(archive)])
+    assert result.exit_code == 0, result.output
+    assert rows(restored) == rows(filled) and files(restored) == files(filled)
+
+
 def rewrite(archive: Path, target: Path, change) -> None:  # type: ignore[no-untyped-def]
     """Copy ``archive`` to ``target`` member by member, ``change(name, data)`` giving the new data
     (None drops the member)."""
