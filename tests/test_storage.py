@@ -20,7 +20,7 @@ from app.services import storage as stores
 from app.services import sweeper
 from tests.photo_samples import encoded
 from tests.test_exports import start
-from tests.test_photo_views import PHOTO, inspector, upload  # noqa: F401 (fixture)
+from tests.test_photo_views import inspector, upload  # noqa: F401 (fixture)
 from tests.test_visit_views import client_for
 
 

@@ -156,7 +156,10 @@ def _snapshot(engine: sa.Engine, work: Path, pg_bin: str | None) -> tuple[Path, 
     """A consistent copy of the database in ``work`` and its tables' row counts."""
     if _dialect(engine) == "sqlite":
         target = work / "ruwo.sqlite3"
-        source = sqlite3.connect(f"file:{_sqlite_file(engine)}?mode=ro", uri=True)
+        path = _sqlite_file(engine)
+        if not path.is_file():
+            raise BackupError(f"no SQLite database at {path}")
+        source = sqlite3.connect(path)  # read only by the backup (a read-only open could not read the WAL)
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)  # the online backup API: writers may go on meanwhile
