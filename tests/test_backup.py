@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 import tarfile
 from pathlib import Path
 
@@ -103,6 +104,26 @@ def test_round_trip_on_sqlite(filled, storage_settings, tmp_path) -> None:
     forced = restored.test_cli_runner().invoke(args=["restore", "--force", str(archive)])
     assert forced.exit_code == 0, forced.output
     assert rows(restored) == rows(filled) and files(restored) == files(filled)
+
+
+@pytest.mark.parametrize("storage_settings", [{}])
+def test_a_backup_is_taken_while_a_write_is_in_progress(seeded, tmp_path) -> None:
+    """The app keeps serving: a writer holding SQLite's write lock does not stop the backup, which
+    copies what is committed."""
+    path = seeded.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("INSERT INTO units (code, name, active, created_at) "
+                       "VALUES ('uncommitted', 'Unit being added', 1, '2026-11-28 00:00:00')")
+        with seeded.app_context():
+            committed = backup.table_counts_of_file(Path(path))["units"]
+            manifest = backup.create(tmp_path / "ruwo.tar", db.engine, file_stores(seeded))
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert manifest.tables["units"] == committed
+    assert backup.verify(tmp_path / "ruwo.tar").tables == manifest.tables
 
 
 @pytest.mark.parametrize("storage_settings", [{}])
