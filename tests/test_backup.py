@@ -74,6 +74,7 @@ def new_installation(url: str, folder: Path, settings: dict[str, str]) -> Flask:
     return create_app(config_for(url, **settings), instance_path=folder, environ={})
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_round_trip_on_sqlite(filled, storage_settings, tmp_path) -> None:
     archive = tmp_path / "ruwo.tar"
     result = filled.test_cli_runner().invoke(args=["backup", str(archive)])
@@ -107,6 +108,7 @@ def test_round_trip_on_sqlite(filled, storage_settings, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("storage_settings", [{}])
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_backup_is_taken_while_a_write_is_in_progress(seeded, tmp_path) -> None:
     """The app keeps serving: a writer holding SQLite's write lock does not stop the backup, which
     copies what is committed."""
@@ -127,6 +129,7 @@ def test_a_backup_is_taken_while_a_write_is_in_progress(seeded, tmp_path) -> Non
 
 
 @pytest.mark.parametrize("storage_settings", [{}])
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_an_archive_from_the_folder_restores_into_a_bucket(filled, seaweedfs, tmp_path) -> None:
     archive = tmp_path / "ruwo.tar"
     assert filled.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
@@ -149,6 +152,7 @@ def rewrite(archive: Path, target: Path, change) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.parametrize("storage_settings", [{}])
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_damaged_archive_is_refused_naming_the_problem(filled, tmp_path) -> None:
     archive = tmp_path / "ruwo.tar"
     assert filled.test_cli_runner().invoke(args=["backup", str(archive)]).exit_code == 0
