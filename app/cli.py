@@ -203,6 +203,8 @@ def restore_command(path: Path, force: bool) -> None:
     try:
         manifest = backup.restore(path, db.engine, file_stores(current_app), force=force,
                                   pg_bin=current_app.config["PG_BIN"] or None)
+    except backup.NotEmpty as exc:
+        raise click.ClickException(f"{exc.message} (--force)") from exc
     except ServiceError as exc:
         raise click.ClickException(str(exc.message)) from exc
     click.echo(f"Restored {path} (taken {manifest.created_at}): {sum(manifest.tables.values())} rows in "

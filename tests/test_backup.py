@@ -101,7 +101,7 @@ def test_round_trip_on_sqlite(filled, storage_settings, tmp_path) -> None:
     assert served.status_code == 200 and served.data in files(filled)["uploads"].values()
 
     again = restored.test_cli_runner().invoke(args=["restore", str(archive)])
-    assert again.exit_code != 0 and "not empty" in again.output
+    assert again.exit_code != 0 and "not empty" in again.output and "--force" in again.output
     forced = restored.test_cli_runner().invoke(args=["restore", "--force", str(archive)])
     assert forced.exit_code == 0, forced.output
     assert rows(restored) == rows(filled) and files(restored) == files(filled)

@@ -51,6 +51,10 @@ class BackupError(ServiceError):
     """The archive is damaged, or the installation cannot take it; the message says what."""
 
 
+class NotEmpty(BackupError):
+    """The installation has rows or files, and the restore was not forced."""
+
+
 @dataclass(frozen=True)
 class Member:
     name: str
@@ -323,8 +327,8 @@ def restore(path: Path, engine: sa.Engine, stores: Mapping[str, Storage], force:
     if unknown:
         raise BackupError(f"the archive has files of unknown stores: {', '.join(sorted(unknown))}")
     if (present := occupied(engine, stores)) and not force:
-        raise BackupError("the installation is not empty (" + "; ".join(present[:3]) + "): restore into an empty "
-                          "one, or force it to replace what is there")
+        raise NotEmpty("the installation is not empty (" + "; ".join(present[:3]) + "): restore into an empty "
+                       "one, or force it to replace what is there")
     for store in stores.values():
         present_keys = store.keys()
         for key in present_keys:
