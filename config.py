@@ -59,8 +59,8 @@ class Config:
     #: servers then share the files; needs the s3 extra, boto3). Objects stay private: the app
     #: streams each file after its own access check.
     STORAGE_BACKEND = "folder"
-    #: The store's address ("" = AWS itself), bucket, region, and a prefix under which photos go
-    #: to <prefix>uploads/ and exports to <prefix>exports/ (in S3_EXPORTS_BUCKET if set). Empty
+    #: The store's address ("" = AWS itself), bucket, region, and a folder under which photos go
+    #: to <prefix>/uploads/ and exports to <prefix>/exports/ (in S3_EXPORTS_BUCKET if set). Empty
     #: keys: boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ~/.aws, an instance role).
     S3_ENDPOINT_URL = ""
     S3_BUCKET = ""

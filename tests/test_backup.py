@@ -181,9 +181,8 @@ def test_a_damaged_archive_is_refused_naming_the_problem(filled, tmp_path) -> No
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("storage_settings", [{}])
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_round_trip_on_postgresql(filled, tmp_path) -> None:
+def test_round_trip_on_postgresql(filled, storage_settings, tmp_path) -> None:
     archive = tmp_path / "ruwo.tar"
     result = filled.test_cli_runner().invoke(args=["backup", str(archive)])
     assert result.exit_code == 0, result.output
@@ -195,7 +194,8 @@ def test_round_trip_on_postgresql(filled, tmp_path) -> None:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{target.database}"')
         connection.exec_driver_sql(f'CREATE DATABASE "{target.database}"')
     engine.dispose()
-    restored = new_installation(target.render_as_string(hide_password=False), tmp_path / "restored", {})
+    restored = new_installation(target.render_as_string(hide_password=False), tmp_path / "restored",
+                                other_settings(storage_settings))
     try:
         result = restored.test_cli_runner().invoke(args=["restore", str(archive)])
         assert result.exit_code == 0, result.output

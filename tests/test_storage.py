@@ -106,6 +106,18 @@ def test_photos_and_exports_are_kept_apart(storage_settings, tmp_path) -> None:
         exports.open(key)
 
 
+def test_the_settings_choose_the_store(tmp_path) -> None:
+    assert stores.from_config({}, tmp_path, "uploads").root == tmp_path / "uploads"
+    assert stores.from_config({"EXPORTS_PATH": str(tmp_path / "x")}, tmp_path, "exports").root == tmp_path / "x"
+    s3 = {"STORAGE_BACKEND": "s3", "S3_BUCKET": "photos", "S3_EXPORTS_BUCKET": "exports", "S3_PREFIX": "county"}
+    photos, exports = (stores.from_config(s3, tmp_path, kind, client=object()) for kind in ("uploads", "exports"))
+    assert (photos.bucket, photos.prefix, exports.bucket, exports.prefix) == (
+        "photos", "county/uploads/", "exports", "county/exports/")
+    for wrong in ({"STORAGE_BACKEND": "ftp"}, {"STORAGE_BACKEND": "s3"}):
+        with pytest.raises(ValueError):
+            stores.from_config(wrong, tmp_path, "uploads")
+
+
 def test_the_sweeper_removes_old_orphans_and_unfinished_writes_only(app, store) -> None:
     orphan = store.save(b"a photo whose row was never committed")
     temporary = unfinished_write(store)

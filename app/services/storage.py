@@ -320,4 +320,5 @@ def from_config(config: Mapping[str, Any], instance_path: Path, kind: str, clien
     bucket = str((kind == "exports" and config.get("S3_EXPORTS_BUCKET")) or config.get("S3_BUCKET") or "")
     if not bucket:
         raise ValueError("STORAGE_BACKEND=s3 needs S3_BUCKET")
-    return S3Storage(client or s3_client(config), bucket, f"{config.get('S3_PREFIX') or ''}{kind}/")
+    folder = str(config.get("S3_PREFIX") or "").strip("/")
+    return S3Storage(client or s3_client(config), bucket, f"{folder}/{kind}/" if folder else f"{kind}/")
