@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular bench-backup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ lint: install-test
 # Figures asked for in issues (see bench/); not part of `make test`.
 bench: bench-pages bench-throughput bench-submissions bench-photos
 
-bench-full: bench bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular
+bench-full: bench bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular bench-backup
 
 # wrk from apt where this runs as root; without it the throughput bench says so and skips.
 bench-throughput: install-test
@@ -90,6 +90,10 @@ bench-circular: install
 
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py $(VISITS)
+
+# Backup and restore of a large county, and photo uploads to the folder against SeaweedFS.
+bench-backup: install-test
+	$(BIN)/python bench/backup.py $(VISITS) $(PHOTOS)
 
 migrate-check: install
 	$(FLASK) db check

@@ -54,6 +54,24 @@ class Config:
     SURVEYS_PATH: str | None = None
     SURVEY_DEFAULT = "window-visit"
 
+    #: Where photo, evidence and export files are kept: "folder" (UPLOADS_PATH and EXPORTS_PATH,
+    #: in instance/ by default) or "s3", a bucket of any S3-compatible object store (several app
+    #: servers then share the files; needs the s3 extra, boto3). Objects stay private: the app
+    #: streams each file after its own access check.
+    STORAGE_BACKEND = "folder"
+    #: The store's address ("" = AWS itself), bucket, region, and a folder under which photos go
+    #: to <prefix>/uploads/ and exports to <prefix>/exports/ (in S3_EXPORTS_BUCKET if set). Empty
+    #: keys: boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ~/.aws, an instance role).
+    S3_ENDPOINT_URL = ""
+    S3_BUCKET = ""
+    S3_EXPORTS_BUCKET = ""
+    S3_PREFIX = ""
+    S3_REGION = ""
+    S3_ACCESS_KEY_ID = ""
+    S3_SECRET_ACCESS_KEY = ""
+    #: Where pg_dump and pg_restore are (`flask backup` and `flask restore` on PostgreSQL);
+    #: "" = the newest /usr/lib/postgresql/*/bin, else PATH.
+    PG_BIN = ""
     #: Photo files (None = instance/uploads).
     UPLOADS_PATH: str | None = None
 

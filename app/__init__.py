@@ -55,8 +55,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import session as auth_session
     from app.database import configure_engine
     from app.extensions import babel, cache, csrf, db, limiter, login_manager, migrate, talisman
-    from app.services import checklists
-    from app.services.storage import FileStorage
+    from app.services import checklists, storage
 
     db.init_app(app)
     with app.app_context():
@@ -91,8 +90,7 @@ def register_extensions(app: Flask) -> None:
     )
     checklists.init_app(app)
     jobs.init_app(app)
-    uploads = app.config.get("UPLOADS_PATH") or Path(app.instance_path) / "uploads"
-    app.extensions["ruwo_storage"] = FileStorage(Path(uploads))
+    app.extensions["ruwo_storage"] = storage.from_config(app.config, Path(app.instance_path), "uploads")
     proxies = int(app.config["PROXY_COUNT"])
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]

@@ -13,10 +13,11 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.models import Campaign, Role
-from app.services import accounts, calendar, campaigns, catalogue, checklists, demo, scale
+from app.services import accounts, backup, calendar, campaigns, catalogue, checklists, demo, scale
 from app.services.accounts import hasher_from_config
 from app.services.campaigns.sample import seed_sample
 from app.services.errors import ServiceError
+from app.services.storage import Storage
 
 
 def stdin_is_terminal() -> bool:
@@ -170,6 +171,47 @@ def check_draw_command(campaign_id: int) -> None:
         raise click.ClickException(f"{differ} draw(s) do not reproduce")
 
 
+def file_stores(app: Flask) -> dict[str, Storage]:
+    """The stores a backup holds, by the name their files have in the archive."""
+    return {"uploads": app.extensions["ruwo_storage"], "exports": app.extensions["ruwo_exports"]}
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write the database and every photo, evidence and export file to the archive PATH (a tar
+    with a manifest of sums); the app may keep serving meanwhile."""
+    started = time.perf_counter()
+    try:
+        manifest = backup.create(path, db.engine, file_stores(current_app), current_app.config["PG_BIN"] or None)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Wrote {path}: the {manifest.database} database ({sum(manifest.tables.values())} rows) and "
+               f"{manifest.objects()} files, {path.stat().st_size:,} bytes in {time.perf_counter() - started:.1f} s.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the rows and files of an installation that is not empty.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Check the archive PATH, then rebuild this (empty) installation from it: the same rows and the
+    same files. Stop the app and its workers first."""
+    started = time.perf_counter()
+    db.session.remove()
+    try:
+        manifest = backup.restore(path, db.engine, file_stores(current_app), force=force,
+                                  pg_bin=current_app.config["PG_BIN"] or None)
+    except backup.NotEmpty as exc:
+        raise click.ClickException(f"{exc.message} (--force)") from exc
+    except ServiceError as exc:
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Restored {path} (taken {manifest.created_at}): {sum(manifest.tables.values())} rows in "
+               f"{len(manifest.tables)} tables and {manifest.objects()} files, checked against its manifest, "
+               f"in {time.perf_counter() - started:.1f} s.")
+
+
 def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(create_user_command)
@@ -178,3 +220,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(surveys_group)
     app.cli.add_command(campaigns_group)
     app.cli.add_command(demo_scale_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterable
 from io import BytesIO
 from tempfile import SpooledTemporaryFile
+from typing import Any, BinaryIO
 
 from flask import send_file
 from werkzeug.wrappers import Response
+
+from app.services.storage import Storage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,3 +48,19 @@ def chunks_download(chunks: Iterable[bytes], filename: str, mimetype: str) -> Re
     response = send_file(spool, mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def stored_download(storage: Storage, key: str, mimetype: str, filename: str, **options: Any) -> Response:
+    """A file from ``storage`` (a folder or a bucket), streamed as it is read, with its length;
+    KeyError when it is not there. ``options`` go to send_file (as_attachment, conditional…)."""
+    stream = storage.open(key)
+    response = send_file(stream, mimetype=mimetype, download_name=filename, max_age=0, **options)
+    response.content_length = _size(stream)
+    return response
+
+
+def _size(stream: BinaryIO) -> int | None:
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return getattr(getattr(stream, "raw", None), "size", None)

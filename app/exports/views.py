@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from app import jobs as queue
 from app.auth.access import login_required_any
-from app.downloads import chunks_download
+from app.downloads import chunks_download, stored_download
 from app.exports import kinds
 from app.extensions import db
 from app.models import Job, JobState
@@ -119,9 +119,9 @@ def download(job_id: str) -> ResponseReturnValue:
     if job.state != JobState.DONE or job.file_key is None:
         abort(404)
     try:
-        path = queue.exports_storage(current_app).path(job.file_key)
+        response = stored_download(queue.exports_storage(current_app), job.file_key, job.mimetype, job.filename,
+                                   as_attachment=True)
     except KeyError:
         return render_template("exports/detail.html", job=job, waiting=False), 410
-    response = send_file(path, mimetype=job.mimetype, as_attachment=True, download_name=job.filename, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, current_app
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.access import login_required_any
+from app.downloads import stored_download
 from app.models import Evidence, Photo
 from app.services import issues, visits
 
@@ -14,15 +15,16 @@ bp = Blueprint("photos", __name__, url_prefix="/photos")
 
 
 def _send(stored: Photo | Evidence | None, thumbnail: bool) -> Response:
-    """A stored JPEG, never cached, never sniffed; 404 when the viewer may not see it."""
+    """A stored JPEG, streamed from the store, never cached, never sniffed; 404 when the viewer
+    may not see it."""
     if stored is None:
         abort(404)
     try:
-        path = current_app.extensions["ruwo_storage"].path(stored.thumbnail_key if thumbnail else stored.storage_key)
+        response = stored_download(current_app.extensions["ruwo_storage"],
+                                   stored.thumbnail_key if thumbnail else stored.storage_key, "image/jpeg",
+                                   "photo.jpg", conditional=False, etag=False)
     except KeyError:
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", download_name="photo.jpg", conditional=False,
-                         etag=False, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

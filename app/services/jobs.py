@@ -31,7 +31,7 @@ from app.models import Job, JobState, Role, User
 from app.models.base import utcnow
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
-from app.services.storage import FileStorage
+from app.services.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def _claim(job_id: str, now: datetime) -> tuple[str, dict[str, Any], int, str] |
     return claimed
 
 
-def run(job_id: str, storage: FileStorage, ttl: timedelta, now: Callable[[], datetime] = utcnow) -> Job | None:
+def run(job_id: str, storage: Storage, ttl: timedelta, now: Callable[[], datetime] = utcnow) -> Job | None:
     """Produce the job's file and record the outcome; None if there is nothing to run."""
     claimed = _claim(job_id, now())
     if claimed is None:
@@ -180,7 +180,7 @@ def run(job_id: str, storage: FileStorage, ttl: timedelta, now: Callable[[], dat
     return job
 
 
-def expire(storage: FileStorage, now: datetime | None = None) -> int:
+def expire(storage: Storage, now: datetime | None = None) -> int:
     """Delete the files of jobs past their time and mark the jobs expired; a job still queued or
     running long after it was asked for (its worker was killed) is marked failed. Returns how
     many jobs expired."""

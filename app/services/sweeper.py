@@ -1,4 +1,5 @@
-"""Sweeping the file stores: temporary files a killed process left, and files no row refers to.
+"""Sweeping the file stores (a folder or a bucket): temporary files and unfinished multipart uploads
+a killed process left, and files no row refers to.
 
 A photo is written before its row is committed (and deleted if the commit fails); a process
 killed between the two leaves a file without a row, or a ``.tmp-`` file from an unfinished
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Evidence, Job, Photo
-from app.services.storage import FileStorage
+from app.services.storage import Storage
 
 #: Files younger than this are left alone (an upload or an export may be writing them).
 GRACE = timedelta(hours=1)
@@ -42,27 +43,22 @@ def _referenced(columns: tuple[sa.orm.InstrumentedAttribute, ...]) -> set[str]:
     return keys
 
 
-def sweep(storage: FileStorage, columns: tuple[sa.orm.InstrumentedAttribute, ...], grace: timedelta = GRACE,
+def sweep(storage: Storage, columns: tuple[sa.orm.InstrumentedAttribute, ...], grace: timedelta = GRACE,
           now: float | None = None) -> SweepReport:
-    """Remove old temporary files and old files that no row of ``columns`` names."""
+    """Remove old unfinished writes and old files that no row of ``columns`` names. A file's age
+    is its modification time in a folder, its LastModified in a bucket (an unfinished multipart
+    upload: when it was started)."""
     report = SweepReport()
-    if not storage.root.exists():
-        return report
     cutoff = (now if now is not None else time.time()) - grace.total_seconds()
-    files = [p for p in storage.root.glob("*/*") if p.is_file()]
+    entries = storage.entries()
     referenced = _referenced(columns)  # read after listing: a file committed meanwhile is kept
-    for path in files:
-        try:
-            old = path.stat().st_mtime < cutoff
-        except FileNotFoundError:
+    for entry in entries:
+        if entry.modified >= cutoff:
             continue
-        key = path.relative_to(storage.root).as_posix()
-        if not old:
-            continue
-        if path.name.startswith(".tmp-"):
-            path.unlink(missing_ok=True)
-            report.temporary.append(key)
-        elif key not in referenced:
-            path.unlink(missing_ok=True)
-            report.orphans.append(key)
+        if entry.temporary:
+            storage.discard(entry)
+            report.temporary.append(entry.key)
+        elif entry.key not in referenced:
+            storage.discard(entry)
+            report.orphans.append(entry.key)
     return report  # folders stay: a write may be about to use one

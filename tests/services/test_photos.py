@@ -128,7 +128,7 @@ def test_storage_saves_atomically_and_refuses_traversal(tmp_path) -> None:
     assert storage.keys() == [key]
     for bad in ("../secret_key", "/etc/passwd", "ab/../../x", ""):
         with pytest.raises(KeyError):
-            storage.path(bad)
+            storage.open(bad)
     storage.delete(key)
     storage.delete(key)  # twice is fine
     assert storage.keys() == []

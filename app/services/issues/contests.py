@@ -40,7 +40,7 @@ from app.services.issues.lifecycle import (
     unit_only,
 )
 from app.services.issues.review import RECTIFICATION_DAYS
-from app.services.storage import FileStorage
+from app.services.storage import Storage
 
 
 def _active_unit(unit_id: int | None, field: str) -> Unit:
@@ -61,7 +61,7 @@ def _refuse_contest(issue: Issue) -> None:
 
 
 def contest(issue: Issue, user: User, kind: ContestKind, reason: str, proposed_unit_id: int | None,
-            files: list[tuple[str, BinaryIO]], storage: FileStorage, today: date | None = None) -> IssueContest:
+            files: list[tuple[str, BinaryIO]], storage: Storage, today: date | None = None) -> IssueContest:
     """A responsible unit contests the issue before starting work; the deadline pauses.
 
     "Not our duty" names the active unit the contesting unit believes responsible. Evidence

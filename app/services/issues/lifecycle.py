@@ -34,7 +34,7 @@ from app.services import audit, calendar, visits
 from app.services.calendar import china_today
 from app.services.errors import ServiceError
 from app.services.notifications import events as notification_events
-from app.services.storage import FileStorage
+from app.services.storage import Storage
 
 MAX_EVIDENCE = 10
 ESCALATION_MAX = 3
@@ -141,7 +141,7 @@ def start(issue: Issue, user: User) -> None:
 
 
 def report(issue: Issue, user: User, measures: str, files: list[tuple[str, BinaryIO]],
-           storage: FileStorage) -> IssueEvent:
+           storage: Storage) -> IssueEvent:
     """The unit reports its measures with evidence photos (all of them processed, or none kept)."""
     unit_only(issue, user)
     if not measures.strip():
@@ -160,7 +160,7 @@ def process_evidence(files: list[tuple[str, BinaryIO]]) -> list[visits.Processed
     return [visits.process(stream) for _name, stream in files]
 
 
-def keep_evidence(event: IssueEvent, processed: list[visits.Processed], storage: FileStorage) -> None:
+def keep_evidence(event: IssueEvent, processed: list[visits.Processed], storage: Storage) -> None:
     """Store processed evidence photos on ``event`` (all of them, or none kept)."""
     saved: list[str] = []
     try:

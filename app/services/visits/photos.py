@@ -27,7 +27,7 @@ from app.extensions import db
 from app.models import Photo, Role, User, Visit
 from app.services import checklists
 from app.services.errors import ServiceError
-from app.services.storage import FileStorage
+from app.services.storage import Storage
 from app.services.visits import drafting
 from app.services.visits.payload import YEARS
 
@@ -248,7 +248,7 @@ def _checked(inspector: User, visit_uuid: str, upload: PhotoUpload, *, lock: boo
     return visit, None
 
 
-def _saved(processed: Processed, storage: FileStorage) -> tuple[str, str]:
+def _saved(processed: Processed, storage: Storage) -> tuple[str, str]:
     image_key = storage.save(processed.image)
     try:
         return image_key, storage.save(processed.thumbnail)
@@ -257,7 +257,7 @@ def _saved(processed: Processed, storage: FileStorage) -> tuple[str, str]:
         raise
 
 
-def _attach(visit: Visit, upload: PhotoUpload, processed: Processed, storage: FileStorage,
+def _attach(visit: Visit, upload: PhotoUpload, processed: Processed, storage: Storage,
             keys: tuple[str, str] | None = None) -> Photo:
     image_key, thumb_key = keys or _saved(processed, storage)
     photo = Photo(
@@ -272,7 +272,7 @@ def _attach(visit: Visit, upload: PhotoUpload, processed: Processed, storage: Fi
 
 
 def store_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: BinaryIO,
-                storage: FileStorage) -> tuple[Photo, bool]:
+                storage: Storage) -> tuple[Photo, bool]:
     """Check, process, store and commit a photo as one unit of work, holding no write lock while
     the photo is worked on: the checks run, their transaction ends, the image is decoded,
     turned, resized and encoded and its files written, and only then a short transaction
@@ -311,7 +311,7 @@ def store_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: B
     return photo, False
 
 
-def _delete_files(storage: FileStorage, keys: list[str]) -> None:
+def _delete_files(storage: Storage, keys: list[str]) -> None:
     for key in keys:
         storage.delete(key)
 
