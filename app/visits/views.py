@@ -26,7 +26,7 @@ from app.auth.access import roles_required
 from app.extensions import db
 from app.inputs import json_body
 from app.labels import VERDICT_CHOICES
-from app.models import MARKS, Hall, Photo, Role, ServiceItem, Window
+from app.models import MARKS, Hall, Photo, Role, ServiceItem, Visit, Window
 from app.services import catalogue, checklists, geo, visits
 from app.services.errors import ServiceError
 from app.visits.offline import offline_urls
@@ -39,10 +39,19 @@ inspector_only = roles_required(Role.INSPECTOR)
 @inspector_only
 def index() -> str:
     """The inspector's home: assignments first, then drafts and submitted visits."""
+    drafts = visits.drafts(current_user)
     return render_template(
         "visits/index.html", home_unit=current_user.unit,
-        assignments=visits.open_assignments(current_user), drafts=visits.drafts(current_user),
-        submitted=visits.submitted(current_user))
+        assignments=visits.open_assignments(current_user), drafts=drafts,
+        submitted=visits.submitted(current_user), kept=[_kept_draft(v) for v in drafts])
+
+
+def _kept_draft(visit: Visit) -> dict[str, object]:
+    """A server draft as the phone keeps it, to open it offline (also one begun on another
+    phone): the draft, its photos and why it was returned."""
+    return {**visits.draft_state(visit), "photos": [_photo_json(p) for p in visit.photos],
+            "return_comment": visit.return_comment or "",
+            "title": f"{visit.window.hall.name} · {visit.window.number} {visit.window.name}"}
 
 
 @bp.route("/start")

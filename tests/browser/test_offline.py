@@ -214,3 +214,42 @@ def test_stale_csrf_token_is_renewed_before_sending(live_server, phone, seeded, 
     wait_until_submitted(page, seeded)
     page.wait_for_url("**/view", timeout=20000)
     assert_sent_once(seeded)
+
+
+def test_a_returned_draft_begun_on_another_phone_opens_offline_with_its_photo_and_comment(
+        live_server, phone, seeded) -> None:
+    """Begun and photographed on another phone, submitted, returned by a leader: this phone,
+    opened online once, then offline, shows the draft, its photo and why it came back."""
+    import io
+
+    from app.services import accounts, issues, visits
+    from tests.factories import make_visit, user
+    from tests.photo_samples import encoded
+
+    with seeded.app_context():
+        uuid = make_visit({"attitude_score": 2}, wait=12).uuid
+        db.session.commit()
+        upload = visits.parse_upload("6f1e0c2a-7b3d-4e8f-9a1b-2c3d4e5f6a7b", "environment_photo", None)
+        visits.store_photo(accounts.find_by_username("inspector1"), uuid, upload, io.BytesIO(encoded("JPEG")),
+                           seeded.extensions["ruwo_storage"])
+        visit = db.session.scalars(sa.select(Visit)).one()
+        visits.submit(visit.inspector, visits.parse_payload(uuid, visits.draft_state(visit)))
+        issues.return_visit(visit, user("leader"), "请补拍叫号单")
+        db.session.commit()
+        uuid = visit.uuid
+    page = phone.new_page()
+    sign_in(page, live_server)  # this phone never opened the visit
+    offline_ready(page)
+    wait_for(page, f"localStorage.getItem('ruwo.visit.{uuid}') !== null")
+    wait_for(page, "caches.open('ruwo-pages').then(c => c.keys()).then(k => k.some(r => r.url.includes('/thumb.jpg')))")
+    go_offline(phone)
+    page.goto(live_server + "/visits/")
+    page.locator(f"[data-draft='{uuid}']").get_by_role("link", name="继续填写清单").tap()
+    page.wait_for_url(lambda url: "/checklist" in url)
+    expect(page.locator("[data-returned]")).to_contain_text("请补拍叫号单")
+    expect(page.locator("[data-where]")).to_contain_text("01 企业登记窗口")
+    expect(page.locator("[data-q='attitude_score'] input[value='2']")).to_be_checked()
+    photo = page.locator("[data-photo-list='environment_photo'] .photo img")
+    expect(photo).to_have_count(1)
+    wait_for(page, "document.querySelector(\"[data-photo-list='environment_photo'] .photo img\").naturalWidth > 0")
+    go_online(phone)

@@ -5,7 +5,8 @@
  * (or a weak one has not answered in 6 s) the kept copy answers. Every visit has a UUID of its
  * own, so a visit page the phone has not kept is answered with the page kept for any visit
  * (UUID 000…, per assignment or generic), which visit.js turns into this visit's page. The
- * JSON API is never answered from the cache: queue.js sends what the phone kept.
+ * JSON API is never answered from the cache: queue.js sends what the phone kept. Thumbnails of
+ * a draft's photos are kept as the phone pages show them, to show them offline.
  */
 "use strict";
 
@@ -72,9 +73,10 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
   var page = url.pathname.indexOf("/visits/") === 0 && url.pathname.indexOf("/visits/api/") !== 0;
-  if (!page && url.pathname.indexOf("/static/") !== 0) { return; }
-  // Static files are kept when a phone page asks for them, never for the login page (which
-  // empties the cache: keeping its stylesheet meanwhile would bring the cache back).
+  var thumb = /^\/photos\/[0-9a-fA-F-]{36}\/thumb\.jpg$/.test(url.pathname);  // of a draft's photos
+  if (!page && !thumb && url.pathname.indexOf("/static/") !== 0) { return; }
+  // Static files and thumbnails are kept when a phone page asks for them, never for the login
+  // page (which empties the cache: keeping its stylesheet meanwhile would bring the cache back).
   var keep = page || new URL(request.referrer || self.location.origin).pathname.indexOf("/visits/") === 0;
   event.respondWith(networkFirst(request, page, keep).catch(function () {
     return kept(request).then(function (hit) { return hit || Response.error(); });

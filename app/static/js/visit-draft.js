@@ -108,6 +108,10 @@
     } else {
       draft = { uuid: page.uuid, marks: {}, answers: {}, materials: { ticked: [], extra: [] }, rev: 0, dirty: false };
     }
+    if (page.server) {  // what the page shows beside the draft, for opening it offline later
+      draft.photos = page.photos;
+      draft.return_comment = page.return_comment;
+    }
     draft.window_id = page.window_id;
     draft.user = draft.user || page.user;
     if (draft.service_item_id === undefined) { draft.service_item_id = page.service_item_id; }

@@ -41,6 +41,7 @@
     });
     var list = $("#drafts");
     if (!list || !links) { return; }
+    keepServerDrafts();
     var onServer = (list.dataset.serverDrafts || "").split(" ");
     var tpl = $("#local-draft");
     local.all().forEach(function (d) {
@@ -63,6 +64,36 @@
     });
     $all("[data-discard]").forEach(function (form) {
       form.addEventListener("submit", function () { local.forget(form.dataset.discard); });
+    });
+  }
+
+  /* The account's drafts on the server (also those begun on another phone), kept on this
+   * phone so that they open offline, with their photos' thumbnails. A copy the phone made or
+   * opened itself is never replaced from here: the visit page brings it up to date. */
+  function keepServerDrafts() {
+    var source = $("#kept-drafts");
+    if (!source || !navigator.onLine) { return; }  // a kept copy of this page may be older than the phone's
+    var user = ($("#queue") || { dataset: {} }).dataset.user;
+    var server = [];
+    try { server = JSON.parse(source.textContent) || []; } catch (e) { return; }
+    var known = {};
+    server.forEach(function (s) {
+      known[s.uuid] = true;
+      var have = local.get(s.uuid);
+      if (have && !(have.seeded && !have.dirty && !have.queued && have.updated_at < s.updated_at)) { return; }
+      s.rev = 0;
+      s.dirty = false;
+      s.seeded = true;
+      s.user = user;
+      local.put(s);
+      if (window.caches && s.photos && s.photos.length) {  // where the service worker finds them offline
+        caches.open("ruwo-pages").then(function (cache) {
+          return Promise.all(s.photos.map(function (p) { return cache.add(p.thumb); }));
+        }).catch(function () { return null; });
+      }
+    });
+    local.all().forEach(function (d) {  // submitted or discarded elsewhere meanwhile
+      if (d.seeded && !d.dirty && !d.queued && !known[d.uuid]) { local.forget(d.uuid); }
     });
   }
 

@@ -28,6 +28,8 @@
     page.service_item_id = query.has("item_id") ? number("item_id") : kept.service_item_id || page.service_item_id;
     page.assignment_id = number("assignment_id") || kept.assignment_id || page.assignment_id;
     page.server = null;  // not known offline: the phone's copy counts
+    page.photos = kept.photos || [];  // as the server had them when last seen
+    page.return_comment = kept.return_comment || "";
     page.urls.login = page.urls.login.split("?")[0] + "?next=" + encodeURIComponent(location.pathname + location.search);
     $all("a[href*='" + ZERO + "']").forEach(function (a) {
       a.href = a.pathname.indexOf(ZERO) >= 0 ? a.pathname.replace(ZERO, found[1]) + location.search : page.urls.login;
@@ -76,6 +78,11 @@
     var draft = drafts.open(page);
     var link = drafts.connect(page, draft);
     describe(page, draft);
+    var returned = $("[data-returned]");  // offline, the kept page learns it from the phone's copy
+    if (returned && page.return_comment) {
+      $("span", returned).textContent = page.return_comment;
+      returned.hidden = false;
+    }
     var say = link.say;
     var sync = link.sync;
     var changed = link.changed;
