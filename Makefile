@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-lighthouse bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular bench-backup clean
+.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-lighthouse bench-phone bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular bench-backup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,7 @@ lint: install-test
 # Figures asked for in issues (see bench/); not part of `make test`.
 bench: bench-pages bench-throughput bench-submissions bench-photos
 
-bench-full: bench bench-lighthouse bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular bench-backup
+bench-full: bench bench-lighthouse bench-phone bench-import bench-draw bench-lists bench-dashboard bench-ledger bench-visits-csv bench-circular bench-backup
 
 # wrk from apt where this runs as root; without it the throughput bench says so and skips.
 bench-throughput: install-test
@@ -74,6 +74,9 @@ bench-photos: install-test
 bench-lighthouse: install-test
 	@test -x bench/.lighthouse/node_modules/.bin/lighthouse || npm install --silent --no-audit --no-fund --prefix bench/.lighthouse lighthouse@12
 	$(BIN)/python bench/lighthouse.py
+
+bench-phone: install-test
+	$(BIN)/python bench/phone_figures.py
 
 bench-import: install-test
 	$(BIN)/python bench/import_bomb.py
