@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 
-.PHONY: run test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-lighthouse bench-phone bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular bench-backup clean
+.PHONY: run serve test lint install install-test translations extract-messages migrate-check bench bench-full bench-throughput bench-submissions bench-pages bench-photos bench-import bench-lighthouse bench-phone bench-draw bench-lists bench-ledger bench-dashboard bench-visits-csv bench-circular bench-backup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ run: install
 	$(FLASK) seed-demo --if-empty
 	@echo "Ruwo on http://127.0.0.1:$(PORT)  (stop with Ctrl-C); a jobs worker runs beside it"
 	$(FLASK) jobs worker --workers 2 & trap 'kill $$! 2>/dev/null' EXIT; $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production on this machine: gunicorn under the production configuration after migrating the
+# database (DATABASE_URL), on HOST:PORT (127.0.0.1, behind the TLS-terminating proxy), with
+# WEB_CONCURRENCY workers or 2 per CPU plus one. Without SECRET_KEY the app refuses to start.
+serve: install
+	RUWO_CONFIG=production $(FLASK) db upgrade
+	RUWO_CONFIG=production $(BIN)/gunicorn --workers $${WEB_CONCURRENCY:-$$($(BIN)/python -c 'import os; print(2 * (os.cpu_count() or 1) + 1)')} \
+		--bind $${HOST:-127.0.0.1}:$(PORT) wsgi:app
 
 # The tests run in parallel, one worker per CPU (pytest-xdist); PYTEST_ARGS adds options.
 test: install-test

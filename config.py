@@ -19,6 +19,9 @@ class Config:
 
     #: None means "generate one into instance/secret_key on first run".
     SECRET_KEY: str | None = None
+    #: Refuse to start without SECRET_KEY (from the environment or instance/config.py) rather
+    #: than generate one: several app servers must all sign sessions and CSRF tokens with one key.
+    SECRET_KEY_REQUIRED = False
     #: None means SQLite at instance/ruwo.sqlite3.
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -158,6 +161,7 @@ class ProductionConfig(Config):
     """Behind HTTPS (a reverse proxy) on PostgreSQL."""
 
     ENV_NAME = "production"
+    SECRET_KEY_REQUIRED = True
     SESSION_COOKIE_NAME = "__Host-ruwo_session"
     SESSION_COOKIE_SECURE = True
     PROXY_COUNT = 1

@@ -56,6 +56,13 @@ def configure(app: Flask, config_class: type, environ: Mapping[str, str]) -> Non
         uri = f"sqlite:///{instance_path / SQLITE_FILE}"
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(uri)
     if not app.config.get("SECRET_KEY"):
+        if app.config.get("SECRET_KEY_REQUIRED"):
+            # A key generated into one server's instance folder would not be the other servers':
+            # their sessions and CSRF tokens would fail there.
+            raise RuntimeError(
+                f"SECRET_KEY is not set: the {app.config.get('ENV_NAME', '')} configuration needs one in the "
+                "environment (the same on every app server) or in instance/config.py"
+            )
         app.config["SECRET_KEY"] = load_or_create_secret_key(instance_path)
 
 

@@ -22,6 +22,7 @@ from app.models import Role, User
 from app.services import accounts, demo
 from app.services.accounts import hasher_from_config
 from config import TestingConfig
+from tests.redisd import RedisServer, redis_binary
 from tests.seaweed import SeaweedFS, weed_binary
 
 PASSWORD = "Ruwo-test-2026"
@@ -103,6 +104,20 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
     except ImportError:
         require(False, "boto3 is not installed (the test extra)")
     server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"), str(binary)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A Redis for the session (Debian's redis-server on a free loopback port, no persistence)."""
+    binary = redis_binary()
+    require(binary is not None, "no redis-server: apt-get install redis-server (.ci/run installs it)")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        require(False, "the redis package is not installed (the test extra)")
+    server = RedisServer(tmp_path_factory.mktemp("redis"), str(binary)).start()
     yield server
     server.stop()
 

@@ -30,8 +30,17 @@ def test_factory_uses_the_class_given(tmp_path: Path) -> None:
 
 
 def test_config_class_chosen_by_ruwo_config(tmp_path: Path) -> None:
-    app = create_app(instance_path=tmp_path / "i", environ={"RUWO_CONFIG": "production"})
+    app = create_app(instance_path=tmp_path / "i", environ={"RUWO_CONFIG": "production", "SECRET_KEY": "k"})
     assert app.config["ENV_NAME"] == "production"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+        create_app(instance_path=tmp_path / "i", environ={"RUWO_CONFIG": "production"})
+    assert not (tmp_path / "i" / "secret_key").exists()  # none generated for this server alone
+    # The instance folder's config.py may hold it instead of the environment.
+    app = build(tmp_path, ProductionConfig, instance_config="SECRET_KEY = 'from-file'\n")
+    assert app.config["SECRET_KEY"] == "from-file"
 
 
 def test_precedence_class_then_instance_file_then_environment(tmp_path: Path) -> None:
