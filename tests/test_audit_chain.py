@@ -162,13 +162,17 @@ def test_purge_refuses_a_broken_log(db, runner) -> None:
 
 @pytest.mark.parametrize("threads", [4])
 def test_concurrent_writers_keep_one_chain(app, db, runner, threads: int) -> None:
-    """Writers on their own connections append at once; the chain never forks."""
+    """Writers on their own connections (threads, each with its own session) append at once; the
+    chain never forks."""
     per_thread, errors = 15, []
     start = threading.Barrier(threads)
 
     def write(n: int) -> None:
+        # Odd writers write from GET requests, whose transactions begin deferred on SQLite (as a
+        # refused page's audit row does): the chain's lock must still be taken before the head is read.
+        context = app.test_request_context("/", method="GET") if n % 2 else app.app_context()
         try:
-            with app.app_context():
+            with context:
                 start.wait()
                 for i in range(per_thread):
                     audit.record("race.event", actor_name=f"t{n}", detail=f"{i}")
