@@ -1,7 +1,7 @@
 """Crash test (SECURITY.md §6.26): phones keep working while the server is killed.
 
 gunicorn (2 sync workers, bench/_server.py) serves a temporary instance on the suite's database
-(SQLite file, or PostgreSQL with RUWO_TEST_BACKEND=postgresql). 30 simulated phones log in and
+(SQLite file, or PostgreSQL with RUWO_TEST_BACKEND=postgresql). 25 simulated phones log in and
 each does a few visits: autosave, upload two photos, submit, retrying every step with the same
 visit and photo UUIDs until it is acknowledged. Midway the whole gunicorn process group is
 SIGKILLed and started again; throughout, a fault point (app/faults.py) kills a worker right after
@@ -41,8 +41,8 @@ from tests.test_visit_views import COMPLETE
 
 pytestmark = pytest.mark.crash
 
-PHONES = 30
-VISITS_PER_PHONE = 3
+PHONES = 25
+VISITS_PER_PHONE = 4
 PHOTOS_PER_VISIT = 2
 #: The fault point kills a worker after every FAULT_EVERY-th submit it commits.
 FAULT_EVERY = 6
