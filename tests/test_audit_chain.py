@@ -49,6 +49,20 @@ def test_an_intact_log_verifies(db, runner) -> None:
     assert "intact: 8 rows" in output
 
 
+def test_the_app_cannot_change_or_delete_a_row(db) -> None:
+    ids = _rows(4)
+    row = db.session.get(AuditLog, ids[1])
+    row.detail = "rewritten"
+    with pytest.raises(audit.AuditImmutable):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(db.session.get(AuditLog, ids[1]))
+    with pytest.raises(audit.AuditImmutable):
+        db.session.commit()
+    db.session.rollback()
+    assert count(AuditLog) == 4 and audit.verify().ok
+
+
 def test_time_is_stored_exactly_as_hashed(db) -> None:
     """A row read back from the database (microseconds, UTC) gives the hash it was written with."""
     _rows(4)

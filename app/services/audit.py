@@ -130,8 +130,16 @@ def head_hash(connection: sa.Connection) -> str:
     return anchor if anchor is not None else GENESIS
 
 
+class AuditImmutable(Exception):
+    """Something tried to change or delete an audit row through the ORM (SECURITY.md §6.13)."""
+
+
 def _chain_new_rows(session: Session, _context: object, _instances: object) -> None:
-    """before_flush: give the audit rows about to be inserted their place in the chain."""
+    """before_flush: refuse changes to stored audit rows, and give the rows about to be inserted
+    their place in the chain."""
+    if any(isinstance(obj, AuditLog) for obj in session.deleted) or any(
+            isinstance(obj, AuditLog) and session.is_modified(obj) for obj in session.dirty):
+        raise AuditImmutable("audit rows are only ever added")
     new = [obj for obj in session.new if isinstance(obj, AuditLog)]
     if not new:
         return
