@@ -365,13 +365,13 @@ def purge_photos(older_than_days: int, storage: FileStorage, *, now: datetime | 
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
     now = now or utcnow()
-    stale = list(db.session.scalars(sa.select(Photo).where(
-        Photo.purged_at.is_(None), Photo.created_at < now - timedelta(days=older_than_days)).order_by(Photo.id)))
-    for photo in stale:
-        photo.purged_at = now
-    audit.record("photo.purge", actor_name=actor_name, object_type="photo", object_id=len(stale),
-                 detail=f"{len(stale)} photos older than {older_than_days} days"
-                        + (f": ids {stale[0].id}..{stale[-1].id}" if stale else ""))
+    stale = (Photo.purged_at.is_(None), Photo.created_at < now - timedelta(days=older_than_days))
+    first, last, count = db.session.execute(
+        sa.select(sa.func.min(Photo.id), sa.func.max(Photo.id), sa.func.count()).where(*stale)).one()
+    db.session.execute(sa.update(Photo).where(*stale).values(purged_at=now))  # one statement, however many
+    which = f": ids {first}..{last}" if count else ""
+    audit.record("photo.purge", actor_name=actor_name, object_type="photo",
+                 detail=f"{count} photos older than {older_than_days} days{which}")
     db.session.flush()
     keys: list[str] = []
     for image_key, thumb_key in db.session.execute(
@@ -382,4 +382,4 @@ def purge_photos(older_than_days: int, storage: FileStorage, *, now: datetime | 
             except KeyError:
                 continue  # already gone
             keys.append(key)
-    return PhotoPurge(len(stale), keys)
+    return PhotoPurge(count, keys)
