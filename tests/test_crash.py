@@ -22,6 +22,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -29,12 +30,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
+from app import create_app, faults
 from app.extensions import db
 from app.models import AuditLog, Photo, ServiceItem, Visit, VisitState, Window
 from app.services import audit, demo, sweeper
 from app.services.accounts import hasher_from_config
 from bench._server import PASSWORD, ROOT, free_port, gunicorn, session_cookie
+from config import ProductionConfig
 from tests.conftest import config_for, postgres_url
 from tests.photo_samples import encoded
 from tests.test_visit_views import COMPLETE
@@ -78,7 +80,7 @@ class Phone:
         token = self.call("GET", "/visits/api/session", expect=(200,))[1]["csrf_token"]
         self.headers["X-CSRFToken"] = token
 
-    def _retry(self, attempt):  # type: ignore[no-untyped-def]
+    def _retry(self, attempt: Callable[[], str]) -> str:
         while True:
             try:
                 return attempt()
@@ -270,3 +272,13 @@ def test_phones_lose_nothing_when_the_server_is_killed(backend: str, tmp_path: P
     # The fault point fired, and every phone it cut off got its visit back from the idempotent path.
     assert faults, "the fault point never fired"
     assert sorted(repeated_after_fault) == sorted(faults)
+
+
+def test_the_fault_point_is_off_unless_set_and_never_in_production(app_factory, tmp_path: Path) -> None:
+    """The default config and the production one pass the point untouched (this process lives)."""
+    for application in (app_factory(), app_factory(FAULT_KILL_AFTER_COMMIT="visit.submit", FAULT_KILL_EVERY=1,
+                                                    ENV_NAME=ProductionConfig.ENV_NAME)):
+        with application.app_context():
+            for _ in range(3):
+                faults.after_commit("visit.submit", "x")
+    assert not (tmp_path / "instance" / "faults.log").exists()
