@@ -152,6 +152,20 @@ def test_purge_keeps_the_rest_verifiable_and_is_audited(db, runner) -> None:
     assert code != 0 and f"row {young[1]}" in output and "purge anchor" in output
 
 
+def test_a_forged_anchor_does_not_hide_deleted_oldest_rows(db, runner) -> None:
+    """Deleting the oldest rows and writing an anchor that fits the new first row is found: no
+    chained purge row names that anchor."""
+    ids = _rows(6)
+    first_kept = db.session.get(AuditLog, ids[3])
+    prev, at = first_kept.prev_hash, first_kept.at
+    db.session.remove()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE id < :id"), {"id": ids[3]})
+        conn.execute(sa.insert(AuditAnchor).values(last_id=ids[2], last_at=at, last_hash=prev, removed=3, at=at))
+    code, output = _verify(runner)
+    assert code != 0 and "purge anchor" in output and "altered" in output
+
+
 def test_purging_everything_continues_from_the_anchor(db, runner) -> None:
     _aged(500, 3)
     purged = audit.purge(365)

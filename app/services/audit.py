@@ -179,19 +179,30 @@ def _anchor() -> AuditAnchor | None:
     return db.session.scalar(sa.select(AuditAnchor).order_by(AuditAnchor.id.desc()).limit(1))
 
 
+def _names_anchor(anchor: AuditAnchor) -> str:
+    return f"anchor {anchor.last_hash}"
+
+
 def verify(batch: int = 2000) -> Verification:
     """Walk the log in id order from the newest anchor; stop at the first row whose
     ``prev_hash`` is not the hash of the row before it (a row deleted, or that row edited and
-    re-hashed) or whose fields do not give its ``row_hash`` (edited)."""
+    re-hashed) or whose fields do not give its ``row_hash`` (edited). The newest anchor must be
+    named by the chained row of the purge that wrote it (else the anchor was forged, e.g. to hide
+    the deletion of the oldest rows)."""
     anchor = _anchor()
-    expected, before = (anchor.last_hash, f"the purge anchor (row {anchor.last_id})") if anchor else (
-        GENESIS, "the start of the log")
+    expected, before, needed = GENESIS, "the start of the log", ""
+    if anchor is not None:  # needed: what the row of the purge that wrote the anchor says
+        expected, before, needed = anchor.last_hash, f"the purge anchor (row {anchor.last_id})", _names_anchor(anchor)
+    start, vouched = before, not needed
     columns = [AuditLog.id, AuditLog.row_hash, *(getattr(AuditLog, name) for name in HASHED)]
     rows, after = 0, 0
     while True:
         chunk = db.session.execute(sa.select(*columns).where(AuditLog.id > after)
                                    .order_by(AuditLog.id).limit(batch)).all()
         if not chunk:
+            if not vouched:
+                return Verification(rows, expected, None, f"{start} is not named by any audit.purge row; "
+                                                           "the anchor was altered")
             return Verification(rows, expected)
         for row in chunk:
             fields = row._asdict()
@@ -202,6 +213,8 @@ def verify(batch: int = 2000) -> Verification:
             if row_hash(fields) != row.row_hash:
                 return Verification(rows, expected, row.id,
                                     f"row {row.id}: its fields do not match its row_hash; the row was edited")
+            if not vouched and row.action == "audit.purge" and row.detail.endswith(needed):
+                vouched = True
             expected, before, after = row.row_hash, f"row {row.id}", row.id
             rows += 1
 
@@ -243,9 +256,9 @@ def purge(retention_days: int, *, now: datetime | None = None, actor_name: str =
     db.session.add(anchor)
     db.session.execute(sa.delete(AuditLog).where(AuditLog.id <= last.id))
     # The purge's own row links to the last remaining row (or to the anchor when none is left)
-    # and names the anchor's hash, so the anchor table cannot be rewritten unnoticed.
+    # and names the anchor's hash, which verify requires: a forged anchor is found.
     record("audit.purge", actor_name=actor_name, object_type="audit_log", object_id=last.id,
-           detail=f"{removed} rows older than {retention_days} days up to row {last.id}; anchor {last.row_hash}")
+           detail=f"{removed} rows older than {retention_days} days up to row {last.id}; {_names_anchor(anchor)}")
     db.session.flush()
     return Purged(removed, last.id, last.row_hash)
 
