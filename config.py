@@ -119,6 +119,20 @@ class Config:
 
     #: Refused requests (403, 404 on others' objects) audited per user and minute (SECURITY.md §6.28).
     AUDIT_DENIALS_PER_MINUTE = 10
+    #: `flask audit purge` removes audit rows older than this (SECURITY.md §6.29: 365; the law's
+    #: floor is 180 days), keeping an anchor so that the rest still verifies.
+    AUDIT_RETENTION_DAYS = 365
+    #: `flask photos purge` removes the files of visit photos older than this many days (the rows
+    #: stay, marked purged); None keeps photos until --older-than-days is given.
+    PHOTO_RETENTION_DAYS: int | None = None
+
+    #: TEST ONLY (the crash test, tests/test_crash.py): "visit.submit" kills the worker process
+    #: right after a submit's commit and before its response, every FAULT_KILL_EVERY-th time in
+    #: each worker (RUWO_FAULT_KILL_AFTER_COMMIT=visit.submit). The visit UUID is appended to
+    #: instance/faults.log first, so the test can tell the re-sent submit was answered from the
+    #: idempotent path. Empty (the default) turns it off; never set it in production.
+    FAULT_KILL_AFTER_COMMIT = ""
+    FAULT_KILL_EVERY = 5
 
     # Request limits (SECURITY.md §2).
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from app.database import reading
 from app.extensions import db
 from app.models import Campaign, Role
-from app.services import accounts, backup, calendar, campaigns, catalogue, checklists, demo, scale
+from app.services import accounts, audit, backup, calendar, campaigns, catalogue, checklists, demo, scale, visits
 from app.services.accounts import hasher_from_config
 from app.services.campaigns.sample import seed_sample
 from app.services.errors import ServiceError
@@ -212,6 +213,64 @@ def restore_command(path: Path, force: bool) -> None:
                f"in {time.perf_counter() - started:.1f} s.")
 
 
+@click.group("audit")
+def audit_group() -> None:
+    """The audit log's hash chain and its retention."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify_command() -> None:
+    """Check the hash chain; exit 1 naming the first row that was edited or deleted."""
+    with reading():  # on SQLite a long walk must not hold the write lock
+        result = audit.verify()
+        db.session.rollback()
+    if not result.ok:
+        raise click.ClickException(f"audit log BROKEN after {result.rows} good rows: {result.problem}")
+    click.echo(f"audit log intact: {result.rows} rows; head {result.head}")
+
+
+@audit_group.command("purge")
+@click.option("--older-than-days", "days", type=click.IntRange(1), default=None,
+              help="Default: AUDIT_RETENTION_DAYS (365).")
+@with_appcontext
+def audit_purge_command(days: int | None) -> None:
+    """Remove audit rows older than the retention period, keeping an anchor (audited)."""
+    days = days or int(current_app.config["AUDIT_RETENTION_DAYS"])
+    try:
+        purged = audit.purge(days)
+    except audit.ChainBroken as exc:
+        db.session.rollback()
+        raise click.ClickException(f"not purged, the log does not verify: {exc}") from exc
+    db.session.commit()
+    if purged.last_id is None:
+        click.echo(f"No audit rows older than {days} days.")
+    else:
+        click.echo(f"Removed {purged.removed} audit rows up to row {purged.last_id}; anchor {purged.anchor_hash}")
+
+
+@click.group("photos")
+def photos_group() -> None:
+    """Visit photos' retention."""
+
+
+@photos_group.command("purge")
+@click.option("--older-than-days", "days", type=click.IntRange(1), default=None,
+              help="Default: PHOTO_RETENTION_DAYS.")
+@with_appcontext
+def photos_purge_command(days: int | None) -> None:
+    """Delete the files of visit photos older than N days; their rows stay, marked purged (audited)."""
+    days = days or current_app.config.get("PHOTO_RETENTION_DAYS")
+    if not days:
+        raise click.UsageError("give --older-than-days or set PHOTO_RETENTION_DAYS")
+    storage = current_app.extensions["ruwo_storage"]
+    result = visits.purge_photos(int(days), storage)
+    db.session.commit()
+    for key in result.keys:  # after the commit: a crash in between leaves files the next run deletes
+        storage.delete(key)
+    click.echo(f"Purged {result.purged} photos older than {days} days; {len(result.keys)} files deleted.")
+
+
 def register(app: Flask) -> None:
     """Add the commands to ``flask``."""
     app.cli.add_command(create_user_command)
@@ -222,3 +281,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_scale_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(photos_group)

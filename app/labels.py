@@ -117,6 +117,7 @@ AUDIT_ACTION_LABELS = {
     "calendar.set": _l("Calendar day set"), "calendar.remove": _l("Calendar day removed"),
     "office.settings": _l("Office settings changed"), "document.number": _l("Document number taken"),
     "export.queued": _l("Export queued"),
+    "audit.purge": _l("Audit log purged"), "photo.purge": _l("Photos purged"),
 }
 AUDIT_RESULT_LABELS = {"ok": _l("done"), "fail": _l("failed"), "denied": _l("refused")}
 AUDIT_OBJECT_LABELS = {
@@ -125,6 +126,7 @@ AUDIT_OBJECT_LABELS = {
     "window": _l("window"), "service_item": _l("service item"), "serviceitem": _l("service item"),
     "calendar_day": _l("calendar day"), "office_settings": _l("office settings"),
     "document_number": _l("document number"), "job": _l("export"), "file": _l("file"), "route": _l("page"),
+    "audit_log": _l("audit log"), "photo": _l("photo"),
 }
 
 

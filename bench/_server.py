@@ -24,9 +24,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def gunicorn(module: str, port: int, cwd: Path, env: dict[str, str]) -> subprocess.Popen:
+def gunicorn(module: str, port: int, cwd: Path, env: dict[str, str], *, new_session: bool = False,
+             options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """Start gunicorn (2 sync workers) on loopback and wait until it accepts connections.
+    ``new_session``: in a process group of its own, so that the master and its workers can be
+    killed together (os.killpg), as the crash test does; ``options``: more gunicorn options."""
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                                "--log-level", "warning", module], cwd=cwd, env=env)
+                                "--log-level", "warning", *options, module], cwd=cwd, env=env,
+                               start_new_session=new_session)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

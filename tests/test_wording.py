@@ -112,11 +112,13 @@ def test_a_settings_change_reads_as_words(app) -> None:
 
 def audited_actions() -> set[str]:
     """Every audit action written with a literal name (the first argument of ``audit.record``,
-    the second of the catalogue's ``_audit_change``), and the catalogue's activations."""
+    or of ``record`` inside the audit service; the second of the catalogue's ``_audit_change``),
+    and the catalogue's activations."""
     actions = set()
     for path in APP.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        for argument in [*re.findall(r"audit\.record\(([^,]*),", source),
+        # audit.record(...) everywhere, and record(...) inside app/services/audit.py itself
+        for argument in [*re.findall(r"(?:\baudit\.|(?<![\w.]))record\(([^,]*),", source),
                          *re.findall(r"_audit_change\(\w+, ([^,]*),", source)]:
             actions |= set(re.findall(r"\"([a-z_.]+)\"", argument))
     return actions | {f"{kind}.{verb}" for kind in ("unit", "hall", "window", "serviceitem")

@@ -1,6 +1,6 @@
 """Ruwo's models, re-exported so that ``from app.models import User`` works."""
 
-from app.models.audit import AuditLog
+from app.models.audit import AuditAnchor, AuditLog
 from app.models.base import Base
 from app.models.campaign import (
     CAMPAIGN_TRANSITIONS,
@@ -105,6 +105,7 @@ __all__ = [
     "MARKS",
     "Assignment",
     "AssignmentState",
+    "AuditAnchor",
     "AuditLog",
     "InvalidTransition",
     "MaterialKind",

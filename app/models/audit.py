@@ -1,4 +1,10 @@
-"""The audit log: who did what, when, from where, with what result."""
+"""The audit log: who did what, when, from where, with what result; hash-chained.
+
+Each row carries the hash of the row before it (``prev_hash``) and its own (``row_hash``, over
+its fields and ``prev_hash``), so a row edited or deleted by hand breaks the chain
+(SECURITY.md §6.29). ``app/services/audit.py`` fills both when a row is flushed; an anchor keeps
+the hash of the last row a retention purge removed, so the rows after it still verify.
+"""
 
 from __future__ import annotations
 
@@ -32,3 +38,23 @@ class AuditLog(Base):
     #: "ok", "fail" or "denied".
     result: Mapped[str] = mapped_column(sa.String(10), default="ok")
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: The ``row_hash`` of the row before (of the purge anchor, or 64 zeros for the first row).
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default=sa.text("''"))
+    #: SHA-256 (hex) of this row's canonical fields and ``prev_hash``.
+    row_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default=sa.text("''"))
+
+
+class AuditAnchor(Base):
+    """Written by each retention purge: the last row it removed, whose hash the first remaining
+    row names as ``prev_hash``. The newest anchor starts the chain."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The id, time and hash of the last removed row.
+    last_id: Mapped[int]
+    last_at: Mapped[datetime]
+    last_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: How many rows this purge removed.
+    removed: Mapped[int]

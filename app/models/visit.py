@@ -304,6 +304,9 @@ class Photo(Base):
     exif_latitude: Mapped[Optional[float]]
     exif_longitude: Mapped[Optional[float]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the retention purge removed the files (the row stays as the record that the photo
+    #: existed, with its SHA-256); None while the files are kept.
+    purged_at: Mapped[Optional[datetime]]
 
     visit: Mapped[Visit] = relationship(back_populates="photos")
 

@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from app import faults
 from app.args import int_arg
 from app.auth.access import roles_required
 from app.extensions import db
@@ -199,6 +200,8 @@ def api_submit(visit_uuid: str) -> tuple[Response, int]:
     """Submit; the same submit again answers 200 with the same visit, another one 409."""
     visit, repeated = visits.submit(current_user, visits.parse_payload(visit_uuid, json_body()))
     db.session.commit()
+    if not repeated:
+        faults.after_commit("visit.submit", visit.uuid)  # test only; off by default (config.py)
     return jsonify(uuid=visit.uuid, id=visit.id, state=str(visit.state), repeated=repeated,
                    view=url_for("visits.view", visit_uuid=visit.uuid)), 200
 

@@ -49,11 +49,13 @@ from app.services.visits.photos import (
     MAX_PIXELS,
     QUALITY,
     THUMB_EDGE,
+    PhotoPurge,
     PhotoRejected,
     PhotoUpload,
     Processed,
     parse_upload,
     process,
+    purge_photos,
     remove_photo,
     store_photo,
     visible_photo,
@@ -87,6 +89,6 @@ __all__ = [
     "SHELL_UUID", "OfflineKit", "offline_kit",
     # Photos
     "FORMATS", "LONG_EDGE", "MAX_PHOTOS_PER_VISIT", "MAX_PIXELS", "QUALITY", "THUMB_EDGE",
-    "PhotoRejected", "PhotoUpload", "Processed", "parse_upload", "process",
+    "PhotoPurge", "PhotoRejected", "PhotoUpload", "Processed", "parse_upload", "process", "purge_photos",
     "remove_photo", "store_photo", "visible_photo", "visit_photos",
 ]

@@ -15,7 +15,7 @@ import io
 import uuid as uuid_module
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 import sqlalchemy as sa
@@ -25,7 +25,8 @@ from pillow_heif import register_heif_opener
 
 from app.extensions import db
 from app.models import Photo, Role, User, Visit
-from app.services import checklists
+from app.models.base import utcnow
+from app.services import audit, checklists
 from app.services.errors import ServiceError
 from app.services.storage import Storage
 from app.services.visits import drafting
@@ -330,9 +331,10 @@ def remove_photo(inspector: User, visit_uuid: str, photo_uuid: str) -> list[str]
 
 
 def visible_photo(photo_uuid: str, viewer: User) -> Photo | None:
-    """The photo if ``viewer`` may see it, else None (the view answers 404 either way)."""
+    """The photo if ``viewer`` may see it, else None (the view answers 404 either way; also for
+    a photo whose files the retention purge removed)."""
     photo = db.session.scalar(sa.select(Photo).where(Photo.uuid == photo_uuid.lower()))
-    if photo is None:
+    if photo is None or photo.purged_at is not None:
         return None
     if viewer.role in (Role.ADMIN, Role.LEADER):
         return photo
@@ -344,3 +346,40 @@ def visible_photo(photo_uuid: str, viewer: User) -> Photo | None:
 def visit_photos(visit: Visit) -> list[Photo]:
     """A visit's photos in the order they were added."""
     return list(db.session.scalars(sa.select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.id)))
+
+
+@dataclass(frozen=True)
+class PhotoPurge:
+    """A retention purge: how many photos it marked, and the files to delete after the commit."""
+
+    purged: int
+    keys: list[str]
+
+
+def purge_photos(older_than_days: int, storage: FileStorage, *, now: datetime | None = None,
+                 actor_name: str = "cli") -> PhotoPurge:
+    """Mark the visit photos added more than ``older_than_days`` ago as purged and audit it; the
+    rows stay (with their SHA-256) so pages show that a photo was there. Returns the files to
+    delete once the caller has committed: these photos' and any earlier purged photo's files
+    still on disk (a purge cut short between its commit and its deletions is finished here)."""
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    now = now or utcnow()
+    stale = (Photo.purged_at.is_(None), Photo.created_at < now - timedelta(days=older_than_days))
+    first, last, count = db.session.execute(
+        sa.select(sa.func.min(Photo.id), sa.func.max(Photo.id), sa.func.count()).where(*stale)).one()
+    db.session.execute(sa.update(Photo).where(*stale).values(purged_at=now))  # one statement, however many
+    which = f": ids {first}..{last}" if count else ""
+    audit.record("photo.purge", actor_name=actor_name, object_type="photo",
+                 detail=f"{count} photos older than {older_than_days} days{which}")
+    db.session.flush()
+    keys: list[str] = []
+    for image_key, thumb_key in db.session.execute(
+            sa.select(Photo.storage_key, Photo.thumbnail_key).where(Photo.purged_at.is_not(None))):
+        for key in (image_key, thumb_key):
+            try:
+                storage.path(key)
+            except KeyError:
+                continue  # already gone
+            keys.append(key)
+    return PhotoPurge(count, keys)
