@@ -234,7 +234,7 @@ def test_phones_lose_nothing_when_the_server_is_killed(backend: str, tmp_path: P
                 with storage.open(photo.storage_key) as fh:
                     if hashlib.sha256(fh.read()).hexdigest() != photo.sha256:
                         bad_files.append(photo.uuid)
-                storage.path(photo.thumbnail_key)
+                storage.open(photo.thumbnail_key).close()
             except KeyError:
                 bad_files.append(photo.uuid)
         referenced = {key for photo in photos for key in photo.keys}

@@ -26,7 +26,7 @@ MAX_PIXELS = 50_000_000
 
 
 class PhotoFiles(Protocol):
-    """Where stored photo files are read from (``storage.FileStorage``)."""
+    """Where stored photo files are read from (``storage.Storage``)."""
 
     def open(self, key: str) -> BinaryIO: ...
 

@@ -356,7 +356,7 @@ class PhotoPurge:
     keys: list[str]
 
 
-def purge_photos(older_than_days: int, storage: FileStorage, *, now: datetime | None = None,
+def purge_photos(older_than_days: int, storage: Storage, *, now: datetime | None = None,
                  actor_name: str = "cli") -> PhotoPurge:
     """Mark the visit photos added more than ``older_than_days`` ago as purged and audit it; the
     rows stay (with their SHA-256) so pages show that a photo was there. Returns the files to
@@ -373,13 +373,8 @@ def purge_photos(older_than_days: int, storage: FileStorage, *, now: datetime | 
     audit.record("photo.purge", actor_name=actor_name, object_type="photo",
                  detail=f"{count} photos older than {older_than_days} days{which}")
     db.session.flush()
-    keys: list[str] = []
-    for image_key, thumb_key in db.session.execute(
-            sa.select(Photo.storage_key, Photo.thumbnail_key).where(Photo.purged_at.is_not(None))):
-        for key in (image_key, thumb_key):
-            try:
-                storage.path(key)
-            except KeyError:
-                continue  # already gone
-            keys.append(key)
+    stored = set(storage.keys())  # files of purged photos already gone are left out
+    keys = [key for pair in db.session.execute(
+        sa.select(Photo.storage_key, Photo.thumbnail_key).where(Photo.purged_at.is_not(None)))
+        for key in pair if key in stored]
     return PhotoPurge(count, keys)
