@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     cache.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     auth_session.init_login_manager(app, login_manager)
     talisman.init_app(
         app,

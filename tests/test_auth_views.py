@@ -129,6 +129,20 @@ def test_idle_timeout_is_thirty_minutes(auth, client, make_user) -> None:
         assert response.status_code == 302 and response.location.startswith("/login")
 
 
+def test_an_unchanged_session_is_signed_again_at_most_once_a_minute(auth, client, make_user) -> None:
+    make_user("zhang")
+    with freeze_time("2026-11-25 02:00:00") as frozen:
+        auth.login("zhang")
+        client.get("/dashboard/")  # its forms' CSRF token goes into the session: a change, sent
+        frozen.tick(timedelta(seconds=30))
+        assert "Set-Cookie" not in client.get("/dashboard/").headers  # signed 30 s ago: left alone
+        frozen.tick(timedelta(seconds=40))
+        refreshed = client.get("/dashboard/").headers.get("Set-Cookie", "")
+        assert "session=" in refreshed and "Expires=Wed, 25 Nov 2026 02:31:10 GMT" in refreshed  # slid
+        frozen.tick(timedelta(minutes=29, seconds=50))  # 29 min 50 s after the last signing
+        assert client.get("/dashboard/").status_code == 200
+
+
 def test_absolute_timeout_twelve_hours(auth, client, make_user) -> None:
     make_user("zhang")
     with freeze_time("2026-11-25 00:00:00") as frozen:

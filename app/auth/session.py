@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
+from flask import Flask, Request, current_app, flash, jsonify, redirect, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
+from itsdangerous import BadSignature
 from werkzeug.wrappers import Response
 
 from app.extensions import db
@@ -22,8 +24,45 @@ PASSWORD_CHANGE_EXEMPT = frozenset(
 )
 
 
+#: An unchanged session's cookie is signed again (its idle time restarted) at most this often.
+REFRESH_AFTER = timedelta(minutes=1)
+
+
+class SlidingCookieSession(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose idle lifetime (``PERMANENT_SESSION_LIFETIME``)
+    slides with use as with ``SESSION_REFRESH_EACH_REQUEST`` — but a session nothing changed is
+    signed and sent again only once ``REFRESH_AFTER`` has passed since it was last signed, not on
+    every request (signing is a good part of a small request's cost). Idle sessions end within a
+    minute of their lifetime, as before."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            data, signed_at = signer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()),
+                                           return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        opened = self.session_class(data)
+        opened.signed_at = signed_at  # type: ignore[attr-defined]
+        return opened
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or utcnow() - signed_at >= REFRESH_AFTER
+
+
 def init_login_manager(app: Flask, manager: LoginManager) -> None:
     """Configure Flask-Login and the session guards for ``app``."""
+    app.session_interface = SlidingCookieSession()
     manager.init_app(app)
     manager.login_view = "auth.login"
     manager.login_message = _l("Please log in to continue.")
