@@ -6,6 +6,8 @@ autosaves it through the JSON API below; submit goes through the same API.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import (
     Blueprint,
     abort,
@@ -16,15 +18,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from app import faults
 from app.args import int_arg
 from app.auth.access import roles_required
-from app.extensions import db
+from app.extensions import cache, db
 from app.inputs import json_body
 from app.labels import VERDICT_CHOICES
 from app.models import MARKS, Hall, Photo, Role, ServiceItem, Visit, Window
@@ -79,6 +83,21 @@ def _photo_json(photo: Photo) -> dict[str, object]:
             "thumb": url_for("photos.thumb", photo_uuid=photo.uuid)}
 
 
+def questions_html(template: checklists.Template, item: ServiceItem | None) -> Markup:
+    """The checklist's questions as HTML. They depend only on the template version (immutable
+    once stored), the matter's guide materials and the locale, so each combination is rendered
+    once and kept in the cache."""
+    materials = tuple((m.id, m.name, m.condition, m.abolished, m.obtainable_by_sharing)
+                      for m in item.materials) if item is not None else ()
+    key = "questions:" + hashlib.sha256(repr((template.key, template.version, item.id if item else None,
+                                              materials, str(get_locale()))).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        html = render_template("visits/_sections.html", template=template, item=item, marks=MARKS)
+        cache.set(key, html, timeout=3600)
+    return Markup(html)
+
+
 def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
     """Load the server's copy (if any) and what the page needs to show the visit."""
     visit = visits.find(visit_uuid, current_user)
@@ -120,7 +139,8 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
     }
     assignment = visit.assignment if visit else visits.own_assignment(current_user, int_arg("assignment_id"))
     return render_template(template_name, visit=visit, window=window, hall=window and window.hall, item=item,
-                           template=template, page=page, marks=MARKS, checks=visits.revisit_checks(assignment),
+                           template=template, page=page, questions_html=questions_html, marks=MARKS,
+                           checks=visits.revisit_checks(assignment),
                            verdicts=VERDICT_CHOICES)
 
 
