@@ -11,7 +11,6 @@ from app.extensions import db
 from app.models import Assignment, AssignmentState, User, Visit, VisitState, Window
 from app.services import calendar
 
-
 #: Lists show each row's hall, window and matter: many-to-one, so joined into the one query
 #: (a selectin load would cost a query each on every home page).
 _PLACE = (joinedload(Visit.window, innerjoin=True).joinedload(Window.hall, innerjoin=True),
