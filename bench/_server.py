@@ -70,13 +70,16 @@ def prepare(instance: Path) -> dict[str, str]:
 
 
 def session_cookie(base: str, username: str) -> str:
-    """Log in through the real form (CSRF on) and return the Cookie header."""
+    """Log in through the real form (CSRF on) and return the Cookie header. A browser keeps the
+    cookie the server sends back, which is signed again at most once a minute: a load generator
+    that replays one cookie should take a fresh one for each minute of load."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()
     opener.open(urllib.request.Request(f"{base}/login", data=data, headers={"Referer": f"{base}/login"}))
+    opener.open(f"{base}/account")  # the session gets its CSRF token, as a browser's does on its first form
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
