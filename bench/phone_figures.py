@@ -28,13 +28,12 @@ from app.services import demo  # noqa: E402
 from app.services.accounts import hasher_from_config  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from tests.browser.conftest import ARGS, CHROMIUM  # noqa: E402
-from tests.browser.steps import Taps, on_visit_page, sign_in  # noqa: E402
+from tests.browser.steps import Taps, on_visit_page, sign_in, start_company_setup_visit, time_the_visit  # noqa: E402
 from tests.conftest import PASSWORD  # noqa: E402
 from tests.factories import approved, started_campaign  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
-MARKS = ("到达", "取号", "叫号", "办理", "办结")
 SCREEN = 844
 
 
@@ -72,23 +71,16 @@ def main() -> int:
         start = page.locator("#assignments li").filter(has_text="身份设定").first.get_by_role("button")
         taps.tap(start)
         page.wait_for_url(on_visit_page, wait_until="load")
-        for label in MARKS:
-            taps.tap(page.get_by_role("button", name=label))
+        time_the_visit(page, taps)
         figures["taps in the hall, from an assignment"] = taps.count
         taps.choose(page.get_by_label("拍照"), str(photo))
         figures["taps for a photo from the timer"] = taps.count - figures["taps in the hall, from an assignment"]
 
         page.goto(base + "/visits/", wait_until="load")
         taps = Taps()
-        taps.tap(page.get_by_role("link", name="开始暗访"))
-        taps.tap(page.get_by_role("link", name="安远县产城新区云服务大厅"))
-        taps.tap(page.get_by_role("link", name="01 企业登记窗口"))
-        page.wait_for_url(lambda url: "window_id=" in url, wait_until="load")
-        taps.tap(page.get_by_role("button", name="有限责任公司设立登记"))
-        page.wait_for_url(on_visit_page, wait_until="load")
+        start_company_setup_visit(page, taps)
         before = taps.count
-        for label in MARKS:
-            taps.tap(page.get_by_role("button", name=label))
+        time_the_visit(page, taps)
         figures["taps before going in, without an assignment"] = before
         figures["taps in the hall, without an assignment"] = taps.count - before
         page.get_by_role("link", name="清单 ›").tap()

@@ -7,16 +7,15 @@ interpreter; RUWO_WEED names another one.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import shutil
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
+
+from tests.loopback import LoopbackServer
 
 ACCESS_KEY = "ruwo-test-access"
 SECRET_KEY = "ruwo-test-secret-key-0123456789"  # noqa: S105
@@ -55,47 +54,32 @@ def _ports() -> dict[str, int]:
     return chosen
 
 
-class SeaweedFS:
+class SeaweedFS(LoopbackServer):
     """One ``weed mini`` in ``folder``; ``settings(prefix)`` points the app at it."""
 
-    def __init__(self, folder: Path, binary: str) -> None:
-        self.folder, self.binary = folder, binary
-        self.process: subprocess.Popen[bytes] | None = None
-        self.endpoint = ""
+    name, log_name, stop_timeout, poll_interval = "weed mini", "weed.log", 15.0, 0.3
+    endpoint = ""
+
+    def launch(self) -> tuple[list[str], dict[str, str] | None]:
+        ports = _ports()
+        data = self.folder / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        self.endpoint = f"http://127.0.0.1:{ports['s3']}"
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+        return [self.binary, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
+                f"-filer.port={ports['filer']}", f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}",
+                "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
+                f"-bucket={BUCKET}"], env
 
     def start(self, timeout: float = 90) -> SeaweedFS:
-        """Start it and wait until its S3 gateway answers (tries other ports if some were taken)."""
-        for _attempt in range(3):
-            ports = _ports()
-            data = self.folder / "data"
-            data.mkdir(parents=True, exist_ok=True)
-            log = (self.folder / "weed.log").open("ab")
-            env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-            self.process = subprocess.Popen(  # noqa: S603
-                [self.binary, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                 f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
-                 f"-filer.port={ports['filer']}", f"-s3.port={ports['s3']}", f"-admin.port={ports['admin']}",
-                 "-webdav=false", "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
-                 f"-bucket={BUCKET}"],
-                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-            log.close()
-            self.endpoint = f"http://127.0.0.1:{ports['s3']}"
-            if self._wait(timeout):
-                return self
-            self.stop()
-        raise RuntimeError(f"weed mini did not start; see {self.folder / 'weed.log'}")
+        """Start it and wait until its S3 gateway answers (a cold start takes a while)."""
+        super().start(timeout)
+        return self
 
-    def _wait(self, timeout: float) -> bool:
-        client = self.client()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            with contextlib.suppress(Exception):
-                client.head_bucket(Bucket=BUCKET)
-                return True
-            time.sleep(0.3)
-        return False
+    def ready(self) -> bool:
+        self.client().head_bucket(Bucket=BUCKET)
+        return True
 
     def client(self) -> Any:
         """A boto3 client signed with the test key pair."""
@@ -107,14 +91,3 @@ class SeaweedFS:
         """The app settings that put its files in this server's bucket under ``prefix``."""
         return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": self.endpoint, "S3_BUCKET": BUCKET,
                 "S3_PREFIX": prefix, "S3_ACCESS_KEY_ID": ACCESS_KEY, "S3_SECRET_ACCESS_KEY": SECRET_KEY}
-
-    def stop(self) -> None:
-        """Stop the server (and only it)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None

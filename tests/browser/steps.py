@@ -19,15 +19,27 @@ def on_visit_page(url: str) -> bool:
     return "/visits/v/" in url and "/login" not in url
 
 
-def start_company_setup_visit(page) -> None:
-    """From the inspector's home: hall, window, matter — and on to the new visit's timer."""
-    page.get_by_role("link", name="开始暗访").tap()
-    page.get_by_role("link", name="安远县产城新区云服务大厅").tap()
-    page.get_by_role("link", name="01 企业登记窗口").tap()
+#: The timer's buttons, one tap each in the hall.
+MARKS = ("到达", "取号", "叫号", "办理", "办结")
+
+
+def start_company_setup_visit(page, taps: Taps | None = None) -> None:
+    """From the inspector's home: hall, window, matter — and on to the new visit's timer
+    (counting the taps in ``taps`` if given)."""
+    taps = taps or Taps()
+    taps.tap(page.get_by_role("link", name="开始暗访"))
+    taps.tap(page.get_by_role("link", name="安远县产城新区云服务大厅"))
+    taps.tap(page.get_by_role("link", name="01 企业登记窗口"))
     # The matter buttons start a visit from script: wait until the page's scripts have run.
     page.wait_for_url(lambda url: "window_id=" in url, wait_until="load")
-    page.get_by_role("button", name="有限责任公司设立登记").tap()
-    page.wait_for_url(on_visit_page)
+    taps.tap(page.get_by_role("button", name="有限责任公司设立登记"))
+    page.wait_for_url(on_visit_page, wait_until="load")
+
+
+def time_the_visit(page, taps: Taps) -> None:
+    """In the hall: one tap per timer mark."""
+    for label in MARKS:
+        taps.tap(page.get_by_role("button", name=label))
 
 
 def fill_and_submit(page, attitude: str, verdict: str | None = None) -> None:
