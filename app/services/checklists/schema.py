@@ -8,6 +8,7 @@ registries when a template is validated. A problem names the question key and wh
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -238,6 +239,12 @@ class Template(Strict):
                           sort_keys=True, separators=(",", ":"))
 
     def sha256(self) -> str:
+        return self._content_sha256
+
+    @functools.cached_property
+    def _content_sha256(self) -> str:
+        """Worked out once per template (a frozen model): every new draft compares it with its
+        stored copy, and serialising the whole checklist costs more than the rest of the save."""
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
 

@@ -129,13 +129,16 @@ def _encode_like(image: Image.Image, qtables: object, sampling: int) -> bytes:
 
 
 def _stored(image: Image.Image, upload_size: int, like: tuple[object, int] | None) -> bytes:
-    """The stored copy: a JPEG the phone already sized is re-encoded like the upload (or at
-    QUALITY if that is smaller); any other at QUALITY."""
-    plain = _encode(image, QUALITY)
+    """The stored copy: a JPEG the phone already sized is re-encoded like the upload — kept when
+    it is no larger than the upload (the usual case: one encode), else the smaller of it and an
+    encode at QUALITY; any other photo at QUALITY."""
     if like is None:
-        return plain
+        return _encode(image, QUALITY)
     kept = _encode_like(image, *like)
-    return min((kept, plain), key=len) if len(plain) <= upload_size else kept
+    if len(kept) <= upload_size:
+        return kept
+    plain = _encode(image, QUALITY)
+    return min((kept, plain), key=len)
 
 
 def process(stream: BinaryIO) -> Processed:
