@@ -247,6 +247,13 @@ class Template(Strict):
         stored copy, and serialising the whole checklist costs more than the rest of the save."""
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Template:
+        """A copy; one with changes works out its own hash (the cached one is the original's)."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied.__dict__.pop("_content_sha256", None)
+        return copied
+
 
 class QuestionProblem(ValueError):
     """A cross-question problem, carrying the question's key for the message."""
