@@ -3,6 +3,7 @@ serving it (2 sync workers), and signed-in sessions through the real login form.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -16,6 +17,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench-pass-2026"
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def record(key: str, value: object) -> None:
+    """Put one bench's figures under ``key`` in bench/results.json, beside the others'."""
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[key] = value
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"written to {RESULTS.relative_to(ROOT)}")
 
 
 def free_port() -> int:

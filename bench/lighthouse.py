@@ -21,12 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import ROOT, free_port, gunicorn, prepare, session_cookie  # noqa: E402
+from bench._server import ROOT, free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
 
 GOAL = 98
 LIGHTHOUSE = ROOT / "bench" / ".lighthouse" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("RUWO_CHROMIUM", "/usr/bin/chromium")
-RESULTS = ROOT / "bench" / "results.json"
 FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking"
 
 
@@ -72,10 +71,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["lighthouse"] = rows
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    record("lighthouse", rows)
     shutil.rmtree(folder, ignore_errors=True)
     return 1 if failed else 0
 

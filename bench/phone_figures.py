@@ -10,7 +10,6 @@ them to bench/results.json. Needs Debian's Chromium (apt-get install chromium).
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import threading
@@ -26,6 +25,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.services import demo  # noqa: E402
 from app.services.accounts import hasher_from_config  # noqa: E402
+from bench._server import record  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from tests.browser.conftest import ARGS, CHROMIUM  # noqa: E402
 from tests.browser.steps import Taps, on_visit_page, sign_in, start_company_setup_visit, time_the_visit  # noqa: E402
@@ -33,7 +33,6 @@ from tests.conftest import PASSWORD  # noqa: E402
 from tests.factories import approved, started_campaign  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results.json"
 SCREEN = 844
 
 
@@ -103,10 +102,7 @@ def main() -> int:
     width = max(len(k) for k in figures)
     for name, value in figures.items():
         print(f"{name:<{width}}  {value}")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["phone"] = figures
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    record("phone", figures)
     return 0
 
 

@@ -34,10 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, gunicorn, prepare, session_cookie  # noqa: E402
+from bench._server import free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
 
 SECONDS = int(os.environ.get("SECONDS", "10"))
-RESULTS = ROOT / "bench" / "results.json"
 ANSWERS = {"help_desk_staffed": True, "signage_found": True, "window_staffed": True, "attitude_score": 4,
            "rude_language": False, "first_contact": "handled", "one_time_notice": "written",
            "matches_online_guide": True, "outcome": "completed", "fee_asked": False}
@@ -195,11 +194,9 @@ def main() -> int:
         stored = db.session.query(Visit).filter(Visit.state == VisitState.SUBMITTED).count()
     sent = sum(f["visits"] for f in figures) + 1  # and the review page's visit of prepare()
     print(f"visits submitted and stored: {stored} (sent {sent}); {'exactly once' if stored == sent else 'MISMATCH'}")
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    key = "submissions" if not database else "submissions_postgresql"
-    results[key] = {"seconds": SECONDS, "rows": figures, "stored": stored, "sent": sent,
-                    "photo_cpu_ms": round(per_photo * 1000, 1), "photo_bound_per_s": round(bound, 2)}
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    record("submissions" if not database else "submissions_postgresql",
+           {"seconds": SECONDS, "rows": figures, "stored": stored, "sent": sent,
+            "photo_cpu_ms": round(per_photo * 1000, 1), "photo_bound_per_s": round(bound, 2)})
     shutil.rmtree(folder, ignore_errors=True)
     return 0 if all(f["pass"] for f in figures) and stored == sent else 1
 

@@ -13,7 +13,6 @@ the cheapest signed-in route ≥ 25 % of hello-world; phone pages ≥ 10 % of he
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -26,11 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, gunicorn, prepare, session_cookie  # noqa: E402
+from bench._server import free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = int(os.environ.get("SECONDS", "5"))
-RESULTS = ROOT / "bench" / "results.json"
 HELLO = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef hello():\n    return 'Hello, World!'\n"
 
 
@@ -97,10 +95,7 @@ def main() -> int:
         rows.append({"figure": name, "requests_per_s": round(value, 1), "baseline_hello_rps": round(hello_rps, 1),
                      "ratio_of_hello": round(of_hello, 4), "goal_of_hello": goal_hello,
                      "ratio_of_cheapest": round(of_cheapest, 4), "goal_of_cheapest": goal_cheapest, "pass": ok})
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results["throughput"] = {"rounds": ROUNDS, "seconds": SECONDS, "rows": rows}
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    record("throughput", {"rounds": ROUNDS, "seconds": SECONDS, "rows": rows})
     shutil.rmtree(folder, ignore_errors=True)
     return 1 if failed else 0
 
