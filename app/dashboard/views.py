@@ -110,7 +110,10 @@ def visit_list() -> str:
 def visit_detail(visit_id: int) -> tuple[str, int]:
     """A visit's full record (any state; the review steps only while it waits for review): timings,
     position marks, photos, materials, answers, findings and the issues they fed."""
-    return _review_page(db.get_or_404(Visit, visit_id))
+    visit = visits.record(visit_id)
+    if visit is None:
+        abort(404)
+    return _review_page(visit)
 
 
 def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:

@@ -56,3 +56,10 @@ def for_review_query(campaign_id: int | None = None) -> sa.Select:
 
 def for_review(campaign_id: int | None = None) -> list[Visit]:
     return list(db.session.scalars(for_review_query(campaign_id)))
+
+
+def record(visit_id: int) -> Visit | None:
+    """One visit for its full record (the review page): what the page shows of its place, matter,
+    inspector and checklist version joined into one query, not loaded one by one."""
+    return db.session.scalar(sa.select(Visit).where(Visit.id == visit_id).options(
+        *_PLACE, joinedload(Visit.inspector, innerjoin=True), joinedload(Visit.survey_version, innerjoin=True)))
