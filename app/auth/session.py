@@ -12,9 +12,9 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from itsdangerous import BadSignature
 from werkzeug.wrappers import Response
 
-from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
+from app.services import accounts
 from app.services.accounts import Hasher, hasher_from_config
 
 LOGIN_AT = "login_at"
@@ -93,10 +93,7 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, raw_version = user_id.partition(":")
     if not (raw_id.isdigit() and raw_version.isdigit()):
         return None
-    user = db.session.get(User, int(raw_id))
-    if user is None or not user.active or user.session_version != int(raw_version):
-        return None
-    return user
+    return accounts.session_user(int(raw_id), int(raw_version))
 
 
 def start_session(user: User) -> None:

@@ -172,3 +172,33 @@ def test_no_secret_in_audit_rows(db, hasher) -> None:
     for row in db.session.scalars(sa.select(AuditLog)):
         text = " ".join(str(v) for v in vars(row).values())
         assert "Secret-typo-99" not in text and PASSWORD not in text and "$argon2" not in text
+
+
+def test_session_user_is_the_fresh_row_adopted_into_the_session(db, hasher, market) -> None:
+    user = accounts.create_user(new("li", role=Role.UNIT, unit="market"), hasher)
+    db.session.commit()
+    user_id, version = user.id, user.session_version
+    db.session.remove()
+
+    adopted = accounts.session_user(user_id, version)
+    assert adopted is not None and adopted.username == "li" and adopted.role is Role.UNIT
+    assert adopted.unit.name == "县市场监督管理局"  # relationships still load
+    assert db.session.get(User, user_id) is adopted  # one instance per identity
+    assert not db.session.dirty
+    adopted.display_name = "李四"  # and changes are written
+    db.session.commit()
+    db.session.remove()
+    assert db.session.get(User, user_id).display_name == "李四"
+
+
+def test_session_user_refuses_revoked_inactive_and_missing_users(db, hasher) -> None:
+    user = accounts.create_user(new("wang"), hasher)
+    db.session.commit()
+    user_id, version = user.id, user.session_version
+    db.session.remove()
+    assert accounts.session_user(user_id, version + 1) is None  # an older cookie after a bump
+    assert accounts.session_user(user_id + 1000, version) is None
+    db.session.get(User, user_id).active = False
+    db.session.commit()
+    db.session.remove()
+    assert accounts.session_user(user_id, version) is None

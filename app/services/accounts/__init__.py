@@ -28,6 +28,7 @@ from app.services.accounts.users import (
     find_unit,
     logout,
     reset_password,
+    session_user,
     set_conflicts,
     set_locale,
     set_notifications,
@@ -40,7 +41,7 @@ __all__ = [
     "USERNAME_RE", "LockoutPolicy", "LoginFailed", "LoginRefusal", "NewUser",
     "admin_reset_password", "admin_unlock", "authenticate", "change_password", "create_user",
     "find_by_username", "find_unit", "logout", "reset_password", "set_notifications", "set_locale", "set_user_active",
-    "update_user", "conflict_unit_ids", "set_conflicts",
+    "session_user", "update_user", "conflict_unit_ids", "set_conflicts",
     # Passwords
     "Hasher", "character_classes", "check_policy", "hasher_from_config", "policy_problems",
 ]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import make_transient_to_detached
 
 from app.extensions import db
 from app.models import AuditLog, InspectorConflict, Role, Unit, User
@@ -58,6 +59,36 @@ class NewUser:
 def find_by_username(username: str) -> User | None:
     """The user with this (case-insensitive) user name, if any."""
     return db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+
+
+#: One row of ``users`` by id, as a plain Core statement (see ``session_user``).
+_USER_ROW = sa.select(User.__table__).where(User.__table__.c.id == sa.bindparam("user_id"))
+_USER_COLUMNS = tuple((prop.key, prop.columns[0].name) for prop in sa.inspect(User).column_attrs)
+
+
+def session_user(user_id: int, session_version: int) -> User | None:
+    """The user a session cookie names, if still active and the cookie's session version is the
+    user's (an older one means the session was revoked); read fresh on every request.
+
+    Every signed-in request pays for this, so the row is read with a Core statement and adopted
+    into the ORM session as a loaded, unchanged instance: half the cost of ``Session.get``
+    (the ORM's statement and loading machinery), with the same result — relationships load
+    lazily, changes are flushed, and a later ``get`` finds it in the identity map."""
+    session = db.session()
+    known = session.identity_map.get(session.identity_key(User, user_id))
+    if known is None:
+        row = session.connection(bind_arguments={"mapper": User}).execute(
+            _USER_ROW, {"user_id": user_id}).mappings().one_or_none()
+        if row is None:
+            return None
+        known = sa.inspect(User).class_manager.new_instance()
+        for key, column in _USER_COLUMNS:
+            setattr(known, key, row[column])
+        make_transient_to_detached(known)
+        session.add(known)
+    if not known.active or known.session_version != session_version:
+        return None
+    return known
 
 
 def find_unit(code: str) -> Unit | None:
