@@ -200,6 +200,26 @@ def test_issue_list_filters(seeded, loop) -> None:
     assert leader.get("/issues/all?sort=severity&state=bogus").status_code == 200
 
 
+def test_issue_list_offers_active_halls_and_their_active_windows(seeded) -> None:
+    from app.models import Hall, Window
+
+    with seeded.app_context():
+        window = db.session.scalars(sa.select(Window).where(Window.active.is_(True)).order_by(Window.id)).first()
+        hall, closed = window.hall, window.hall.windows[-1]
+        closed.active = False
+        empty = Hall(name="空大厅", kind=hall.kind)
+        gone = Hall(name="已撤销大厅", kind=hall.kind, active=False)
+        db.session.add_all([empty, gone])
+        db.session.commit()
+        hall_name, window_id, closed_id = hall.name, window.id, closed.id
+    page = client_for(seeded, "leader").get("/issues/all").get_data(as_text=True)
+    hall_select = re.search(r'<select name="hall">(.*?)</select>', page).group(1)
+    window_select = re.search(r'<select name="window">(.*?)</select>', page).group(1)
+    assert hall_name in hall_select and "空大厅" in hall_select and "已撤销大厅" not in hall_select
+    group = re.search(rf'<optgroup label="{hall_name}">(.*?)</optgroup>', window_select).group(1)
+    assert f'value="{window_id}"' in group and f'value="{closed_id}"' not in window_select
+
+
 def test_revisit_from_the_issue_closes_it(seeded, loop) -> None:
     approve(loop)
     with seeded.app_context():

@@ -40,6 +40,6 @@ def index() -> str:
     page = paginate(visits.archive_query(spec), per_page=PER_PAGE)
     return render_template(
         "archive/index.html", page=page, spec=spec, counts=visits.finding_counts([v.id for v in page.items]),
-        states=VISIT_STATE_LABELS, halls=catalogue.active_halls(), units=catalogue.active_units(),
+        states=VISIT_STATE_LABELS, halls=catalogue.hall_options(), units=catalogue.active_units(),
         windows=visits.window_choices(), inspectors=visits.inspector_choices(),
         items=catalogue.service_item_choices(), campaigns=campaigns.visible_to(current_user))

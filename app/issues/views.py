@@ -59,7 +59,7 @@ def _listing_page(args: MultiDict[str, str], notice_form: NumberForm | None = No
     period_number = numbers.number(numbers.period_subject(spec.found_from, spec.found_to), today) \
         if spec.found_from and spec.found_to else None
     html = render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,
-                           units=catalogue.active_units(), halls=catalogue.active_halls(),
+                           units=catalogue.active_units(), halls=catalogue.hall_options(),
                            campaigns=campaigns.visible_to(current_user), notice_number=notice_number,
                            period_number=period_number, notice_form=notice_form or blank(),
                            period_form=period_form or blank(PeriodNumberForm))

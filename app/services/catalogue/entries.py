@@ -64,6 +64,42 @@ def active_halls() -> list[Hall]:
     )
 
 
+@dataclass(frozen=True)
+class WindowOption:
+    """A window in a filter's list."""
+
+    id: int
+    number: str
+    name: str
+
+
+@dataclass(frozen=True)
+class HallOption:
+    """A hall and its active windows in a filter's list."""
+
+    id: int
+    name: str
+    windows: tuple[WindowOption, ...]
+
+
+def hall_options() -> list[HallOption]:
+    """Active halls with their active windows, for the hall and window filters of the lists: one
+    plain query (the lists are opened often, and ``active_halls`` also loads every window's unit
+    and service items)."""
+    rows = db.session.execute(
+        sa.select(Hall.id, Hall.name, Window.id, Window.number, Window.name)
+        .outerjoin(Window, sa.and_(Window.hall_id == Hall.id, Window.active.is_(True)))
+        .where(Hall.active.is_(True))
+        .order_by(_HALL_KIND_ORDER, Hall.name, Hall.id, Window.number)
+    )
+    halls: dict[int, tuple[str, list[WindowOption]]] = {}
+    for hall_id, hall_name, window_id, number, window_name in rows:
+        windows = halls.setdefault(hall_id, (hall_name, []))[1]
+        if window_id is not None:
+            windows.append(WindowOption(window_id, number, window_name))
+    return [HallOption(hall_id, name, tuple(windows)) for hall_id, (name, windows) in halls.items()]
+
+
 def active_units() -> list[Unit]:
     """Active units by code."""
     return list(db.session.scalars(sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)))
