@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -48,8 +48,8 @@ class IssueFilter:
 
 
 def _loaded() -> sa.Select:
-    return sa.select(Issue).options(selectinload(Issue.hall), selectinload(Issue.window),
-                                    selectinload(Issue.lead_unit), selectinload(Issue.supporting_units))
+    """Issues with what a list row shows (hall, window, lead unit) joined into the one query."""
+    return sa.select(Issue).options(joinedload(Issue.hall), joinedload(Issue.window), joinedload(Issue.lead_unit))
 
 
 def search_query(spec: IssueFilter, today: date) -> sa.Select:
