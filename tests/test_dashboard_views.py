@@ -131,6 +131,10 @@ def test_the_dashboards_figures_are_computed_once_a_minute_per_filter(seeded, mo
         assert as_of in second
         leader.get("/dashboard/?from=2026-10-01&to=2026-10-31")
         assert len(calls) == 2  # another filter, other figures
+        # The figures are kept rendered per language: English gets English words around them.
+        leader.post("/language", data={"lang": "en"})
+        english = leader.get("/dashboard/").get_data(as_text=True)
+        assert "Figures as of" in english and "数据截至" not in english and "Overview" in english
     finally:
         with seeded.app_context():
             cache.clear()

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from app.args import int_arg, paginate
@@ -34,20 +35,21 @@ def index() -> str:
     today = issues.china_today()
     options = filters.choices(campaigns.visible_to(current_user))
     wanted = filters.read(today, options)
-    board, weeks, waits, halls, computed_at = _figures(wanted, today, str(get_locale()))
-    return render_template(
-        "dashboard/index.html", todo=issues.leader_todo(today), today=today, options=options,
-        board=board, weeks=weeks, waits=waits, halls=halls, computed_at=computed_at, chart_args=filters.args(wanted),
-        categories=CATEGORY_LABELS, severities=SEVERITY_LABELS, states=STATE_LABELS, figure_labels=FIGURE_LABELS)
+    return render_template("dashboard/index.html", todo=issues.leader_todo(today), today=today, options=options,
+                           f=wanted, board_html=_board(wanted, today, str(get_locale())))
 
 
 @cache.memoize()
-def _figures(wanted: metrics.Filter, today: date, locale: str) -> tuple:
-    """The dashboard's figures for a filter, computed at most once a minute (CACHE_DEFAULT_TIMEOUT):
-    the to-do list above them is always read fresh. The locale is part of the key: the names in
-    the figures may be translated."""
-    return (metrics.dashboard(wanted, today), metrics.weeks(wanted), metrics.waits(wanted), metrics.halls(wanted),
-            utcnow())
+def _board(wanted: metrics.Filter, today: date, locale: str) -> Markup:
+    """The dashboard's figures for a filter, computed and rendered at most once a minute
+    (CACHE_DEFAULT_TIMEOUT); the to-do list above them is always read fresh. The locale is part
+    of the key: the page's words and the names in the figures are translated. Nothing in it
+    depends on who asks (the filter already says which campaign)."""
+    return Markup(render_template(
+        "dashboard/_board.html", board=metrics.dashboard(wanted, today), weeks=metrics.weeks(wanted),
+        waits=metrics.waits(wanted), halls=metrics.halls(wanted), computed_at=utcnow(),
+        chart_args=filters.args(wanted), categories=CATEGORY_LABELS, severities=SEVERITY_LABELS,
+        states=STATE_LABELS, figure_labels=FIGURE_LABELS))
 
 
 @bp.route("/charts/<name>.svg")

@@ -274,6 +274,23 @@ def test_todo_lists(county) -> None:
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
 
 
+def test_the_leaders_todo_counts_each_kind_of_waiting_apart(county) -> None:
+    found = issues.approve(submitted({"attitude_score": 1}, extra=("营业执照复印件",)), user("leader"), now=NOW)
+    assert len(found) == 2
+    submitted({"attitude_score": 2})  # a second visit waits for review
+    # States set directly: this is about the counting, not the transitions.
+    found[0].state, found[1].state = IssueState.REPORTED, IssueState.CONTESTED
+    found[0].extension_days_requested = 5
+    db.session.flush()
+    todo = issues.leader_todo(date(2026, 9, 28))
+    assert (todo.visits_to_review, todo.reports_to_verify, todo.contests_to_decide, todo.extensions_to_decide) \
+        == (1, 1, 1, 1)
+    found[0].state = IssueState.CLOSED  # a closed issue's old request no longer waits
+    db.session.flush()
+    todo = issues.leader_todo(date(2026, 9, 28))
+    assert (todo.reports_to_verify, todo.extensions_to_decide, todo.contests_to_decide) == (0, 0, 1)
+
+
 def test_no_extension_is_offered_or_taken_once_the_unit_has_reported(seeded) -> None:
     from flask import current_app
 
