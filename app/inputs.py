@@ -34,12 +34,18 @@ class NotJson(BadRequest):
     description = _l("What you sent is not valid JSON.")
 
 
+#: The bodies Werkzeug parses into ``request.form`` and ``request.files``.
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+
+
 def _request_texts() -> list[str]:
     texts = [v for v in (request.view_args or {}).values() if isinstance(v, str)]
-    for source in (request.args, request.form):
-        for key, value in source.items(multi=True):
+    for key, value in request.args.items(multi=True):
+        texts += (key, value)
+    if request.mimetype in _FORM_TYPES:  # no form machinery for the many GETs and JSON bodies
+        for key, value in request.form.items(multi=True):
             texts += (key, value)
-    texts += [f.filename or "" for f in request.files.values()]
+        texts += [f.filename or "" for f in request.files.values()]
     return texts
 
 

@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 from bench._server import free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
 
 SECONDS = int(os.environ.get("SECONDS", "10"))
+#: gunicorn sync workers (the photo pipeline's bound is for two CPUs whatever this is).
+WORKERS = int(os.environ.get("WORKERS", "2"))
 ANSWERS = {"help_desk_staffed": True, "signage_found": True, "window_staffed": True, "attitude_score": 4,
            "rude_language": False, "first_contact": "handled", "one_time_notice": "written",
            "matches_online_guide": True, "outcome": "completed", "fee_asked": False}
@@ -137,7 +139,7 @@ def main() -> int:
     env = {**os.environ, "RUWO_INSTANCE_PATH": str(folder / "instance"), "RUWO_CONFIG": "development",
            "RUWO_RATELIMIT_ENABLED": "false"}
     port = free_port()
-    server = gunicorn("wsgi:app", port, ROOT, env)
+    server = gunicorn("wsgi:app", port, ROOT, env, options=("--workers", str(WORKERS)))
     base = f"http://127.0.0.1:{port}"
     try:
         cookies = [session_cookie(base, f"inspector{n}") for n in (1, 2, 3)]

@@ -108,7 +108,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
-        window = db.session.get(Window, int_arg("window_id") or 0)
+        window = catalogue.window(int_arg("window_id") or 0)
         item = db.session.get(ServiceItem, int_arg("item_id") or 0)
         assignment = visits.own_assignment(current_user, int_arg("assignment_id"))
         if window is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline

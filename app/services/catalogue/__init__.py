@@ -28,6 +28,7 @@ from app.services.catalogue.entries import (
     service_item_choices,
     set_active,
     unit_choices,
+    window,
 )
 from app.services.catalogue.guide_import import (
     COLUMNS,
@@ -63,7 +64,7 @@ __all__ = [
     "CODE_RE", "CatalogueCounts", "HallData", "UnitData", "WindowData", "active_halls", "hall_options",
     "active_units", "counts", "hall_choices", "halls_by_distance", "locked_users", "map_positions",
     "save_hall", "save_unit", "save_window", "search", "service_item_choices", "set_active",
-    "unit_choices",
+    "unit_choices", "window",
     # Service items and their guides
     "GuideData", "GuideInvalid", "MaterialData", "Problem", "save_guide", "validate",
     # Import from .xlsx / .csv

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import Hall, HallKind, ServiceItem, Unit, User, Window
@@ -98,6 +98,11 @@ def hall_options() -> list[HallOption]:
         if window_id is not None:
             windows.append(WindowOption(window_id, number, window_name))
     return [HallOption(hall_id, name, tuple(windows)) for hall_id, (name, windows) in halls.items()]
+
+
+def window(window_id: int) -> Window | None:
+    """The window with its hall (pages name both), in one query."""
+    return db.session.get(Window, window_id, options=(joinedload(Window.hall),))
 
 
 def active_units() -> list[Unit]:
