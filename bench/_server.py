@@ -24,6 +24,7 @@ def record(key: str, value: object) -> None:
     """Put one bench's figures under ``key`` in bench/results.json, beside the others'."""
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results[key] = value
+    results.setdefault("recorded_at", {})[key] = time.strftime("%Y-%m-%d %H:%M")
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     print(f"written to {RESULTS.relative_to(ROOT)}")
 

@@ -23,6 +23,7 @@ from app.extensions import db  # noqa: E402
 from app.models import ServiceItem, Window  # noqa: E402
 from app.services import demo  # noqa: E402
 from app.services.accounts import hasher_from_config  # noqa: E402
+from bench._server import record  # noqa: E402
 from config import TestingConfig  # noqa: E402
 
 BUDGET = 60_000  # "60 KB", read strictly as 60,000 bytes
@@ -48,7 +49,7 @@ def main() -> int:
     pages = {"visit screen (timer)": f"/visits/v/{uuid}{query}",
              "checklist": f"/visits/v/{uuid}/checklist{query}",
              "inspector home": "/visits/"}
-    failed = False
+    failed, rows = False, []
     print(f"{'page':<24}{'part':<28}{'raw B':>9}{'gzip B':>9}")
     for name, path in pages.items():
         response = client.get(path)
@@ -66,6 +67,9 @@ def main() -> int:
         verdict = "ok" if raw <= BUDGET and not external else "OVER BUDGET" if raw > BUDGET else "EXTERNAL"
         failed |= verdict != "ok"
         print(f"{name:<24}{'total':<28}{raw:>9}{gz:>9}  {verdict} (budget {BUDGET} B uncompressed)")
+        rows.append({"figure": name, "bytes": raw, "gzip_bytes": gz, "budget": BUDGET, "external": len(external),
+                     "pass": verdict == "ok"})
+    record("pages", {"rows": rows})
     return 1 if failed else 0
 
 

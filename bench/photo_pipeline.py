@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps  # noqa: E402
 
+from bench._server import record  # noqa: E402
+
 RUNS = int(os.environ.get("RUNS", "15"))
 TARGET = 2048
 
@@ -146,6 +148,10 @@ def main() -> int:
         ok_bytes = uploaded <= original / 4
         print(f"phone  uploaded {uploaded:,} of {original:,} bytes = 1/{original / uploaded:.1f}  "
               f"{'ok' if ok_bytes else 'OVER'} (budget 1/4)")
+    record("photos", {"runs": RUNS, "minimal_ms": round(base, 1), "ruwo_ms": round(ours, 1), "ratio": round(ratio, 3),
+                      "ratio_goal": 1.3, "peak_mb": round(mem_ruwo, 1), "peak_goal_mb": 150,
+                      "phone_upload_bytes": sent[0] if sent else None, "phone_original_bytes": sent[1] if sent else None,
+                      "pass": ratio <= 1.3 and mem_ruwo <= 150 and ok_bytes})
     return 0 if ratio <= 1.3 and mem_ruwo <= 150 and ok_bytes else 1
 
 
