@@ -61,8 +61,10 @@ def _listing_page(args: MultiDict[str, str], notice_form: NumberForm | None = No
     html = render_template("issues/list.html", page=page, issues=page.items, spec=spec, today=today,
                            units=catalogue.active_units(), halls=catalogue.hall_options(),
                            campaigns=campaigns.visible_to(current_user), notice_number=notice_number,
-                           period_number=period_number, notice_form=notice_form or blank(),
-                           period_form=period_form or blank(PeriodNumberForm))
+                           period_number=period_number,
+                           # blank forms only where a number is shown (forms cost more than the page's rows)
+                           notice_form=notice_form or (blank() if notice_number else None),
+                           period_form=period_form or (blank(PeriodNumberForm) if period_number else None))
     return html, (422 if notice_form or period_form else 200)
 
 
