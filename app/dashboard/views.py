@@ -122,8 +122,9 @@ def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
     """The review page (422 after a refused step: the page again, with why, and what was typed)."""
     template = checklists.stored_template(visit.survey_version)
     answers = visit.answers_dict()
-    manual = _manual_form()
-    return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
+    # After a POST the form holds what was typed; a GET shows the blank form, kept rendered.
+    manual = _manual_form() if request.method == "POST" else None
+    return render_template("dashboard/review.html", blank_manual_form=_manual_form, visit=visit, template=template, answers=answers,
                            shown={q.key for q in checklists.visible(template, answers)},
                            marks=visits.position_marks(visit),
                            back=url_for("dashboard.visit_list" if visit.state is VisitState.SUBMITTED else "archive.index"),
