@@ -112,6 +112,11 @@ def test_the_blank_finding_form_is_kept_per_language_and_a_refused_one_shows_wha
         form = re.search(r'<form method="post" action="/dashboard/visits/\d+/findings".*?</form>', first, re.S).group(0)
         assert 'name="csrf_token"' in form and 'name="title"' in form and 'value="attitude"' in form and "针对大厅整体" in form
         assert form in leader.get(f"/dashboard/visits/{visit_id}").get_data(as_text=True)
+        # the answers are kept rendered too, per answers: another visit shows its own
+        other_id = submit_visit(seeded, loop["inspector"], uuid=UUID2, attitude_score=5)
+        score = re.compile(r"服务态度评分.*?</dt>\s*<dd>(\d)</dd>", re.S)
+        assert score.search(first).group(1) == "1"
+        assert score.search(leader.get(f"/dashboard/visits/{other_id}").get_data(as_text=True)).group(1) == "5"
         refused = leader.post(f"/dashboard/visits/{visit_id}/findings",
                               data={"title": "叫号屏故障", "category": "nonsense", "severity": "low"})
         assert refused.status_code == 422 and 'value="叫号屏故障"' in refused.get_data(as_text=True)
