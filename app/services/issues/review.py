@@ -115,11 +115,12 @@ class ApprovalPlan:
     units: tuple[str, ...]
 
 
-def approval_plan(visit: Visit) -> ApprovalPlan:
-    """The issues and units that ``approve`` would reach now (the same grouping, nothing written)."""
+def approval_plan(visit: Visit, findings: list[Finding] | None = None) -> ApprovalPlan:
+    """The issues and units that ``approve`` would reach now (the same grouping, nothing written);
+    ``findings``: the visit's, when the caller has them already."""
     targets: dict[tuple[int, int | None, Category], Issue | None] = {}
     units: dict[int, str] = {}
-    for finding in checklists.of_visit(visit):
+    for finding in checklists.of_visit(visit) if findings is None else findings:
         if finding.state is FindingState.DISMISSED:
             continue
         key = _key(finding, visit)
