@@ -109,6 +109,8 @@ class Config:
     #: process with SimpleCache; use "RedisCache" with CACHE_REDIS_URL to share them).
     CACHE_TYPE = "SimpleCache"
     CACHE_DEFAULT_TIMEOUT = 60
+    #: Scripts and stylesheets are sent minified (app/static_files.py); False sends them as written.
+    MINIFY_STATIC = True
 
     # Rate limits of login attempts (Flask-Limiter); the lockout itself is in the database.
     RATELIMIT_ENABLED = True

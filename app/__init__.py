@@ -24,11 +24,12 @@ def create_app(
     is given (development, testing, production) and ``RUWO_INSTANCE_PATH`` the instance folder.
     """
     from app import args, hooks, inputs, settings
+    from app.static_files import RuwoFlask
 
     environ = os.environ if environ is None else environ
     if config_class is None:
         config_class = CONFIGS[environ.get("RUWO_CONFIG", "development")]
-    app = Flask(
+    app = RuwoFlask(
         __name__,
         instance_path=str(instance_path or environ.get("RUWO_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH),
         instance_relative_config=True,

@@ -7,6 +7,7 @@ autosaves it through the JSON API below; submit goes through the same API.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from flask import (
     Blueprint,
@@ -83,6 +84,9 @@ def _photo_json(photo: Photo) -> dict[str, object]:
             "thumb": url_for("photos.thumb", photo_uuid=photo.uuid)}
 
 
+_INDENT = re.compile(r"\s*\n\s*|(?<=>)\s{2,}(?=<)")
+
+
 def questions_html(template: checklists.Template, item: ServiceItem | None) -> Markup:
     """The checklist's questions as HTML. They depend only on the template version (immutable
     once stored), the matter's guide materials and the locale, so each combination is rendered
@@ -94,6 +98,9 @@ def questions_html(template: checklists.Template, item: ServiceItem | None) -> M
     html = cache.get(key)
     if html is None:
         html = render_template("visits/_sections.html", template=template, item=item, marks=MARKS)
+        # The templates' indentation is a kilobyte of the phone's page: one newline is the same
+        # whitespace to the browser (the questions hold no <pre> and no text in a <textarea>).
+        html = _INDENT.sub("\n", html)
         cache.set(key, html, timeout=3600)
     return Markup(html)
 
