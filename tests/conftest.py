@@ -269,6 +269,21 @@ def seeded(app: Flask, backend: str, tmp_path: Path, sqlite_templates: dict[str,
     return app
 
 
+@pytest.fixture
+def deployed_cache(seeded: Flask) -> Iterator[None]:
+    """The demo county with the deployed cache (SimpleCache) instead of the tests' NullCache,
+    for tests of what is kept; emptied and switched back afterwards."""
+    from app.extensions import cache
+
+    seeded.config["CACHE_TYPE"] = "SimpleCache"
+    cache.init_app(seeded)
+    yield
+    with seeded.app_context():
+        cache.clear()
+    seeded.config["CACHE_TYPE"] = "NullCache"
+    cache.init_app(seeded)
+
+
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 

@@ -111,32 +111,23 @@ def test_unknown_chart_and_other_roles(leader, seeded) -> None:
     assert inspector.get("/dashboard/charts/waits.svg").status_code in (302, 403)
 
 
-def test_the_dashboards_figures_are_computed_once_a_minute_per_filter(seeded, monkeypatch) -> None:
+def test_the_dashboards_figures_are_computed_once_a_minute_per_filter(seeded, deployed_cache, monkeypatch) -> None:
     """With the deployed cache (not the tests' NullCache) a second look within the minute reuses
     the figures, and says as of when they are; the to-do list above them stays fresh."""
-    from app.extensions import cache
     from app.services import metrics
 
-    seeded.config["CACHE_TYPE"] = "SimpleCache"
-    cache.init_app(seeded)
     calls = []
     real = metrics.dashboard
     monkeypatch.setattr(metrics, "dashboard", lambda *a: (calls.append(a), real(*a))[1])
-    try:
-        leader = client_for(seeded, "leader")
-        first = leader.get("/dashboard/").get_data(as_text=True)
-        second = leader.get("/dashboard/").get_data(as_text=True)
-        assert len(calls) == 1 and "数据截至" in first
-        as_of = first[first.index("数据截至"):][:12]
-        assert as_of in second
-        leader.get("/dashboard/?from=2026-10-01&to=2026-10-31")
-        assert len(calls) == 2  # another filter, other figures
-        # The figures are kept rendered per language: English gets English words around them.
-        leader.post("/language", data={"lang": "en"})
-        english = leader.get("/dashboard/").get_data(as_text=True)
-        assert "Figures as of" in english and "数据截至" not in english and "Overview" in english
-    finally:
-        with seeded.app_context():
-            cache.clear()
-        seeded.config["CACHE_TYPE"] = "NullCache"
-        cache.init_app(seeded)
+    leader = client_for(seeded, "leader")
+    first = leader.get("/dashboard/").get_data(as_text=True)
+    second = leader.get("/dashboard/").get_data(as_text=True)
+    assert len(calls) == 1 and "数据截至" in first
+    as_of = first[first.index("数据截至"):][:12]
+    assert as_of in second
+    leader.get("/dashboard/?from=2026-10-01&to=2026-10-31")
+    assert len(calls) == 2  # another filter, other figures
+    # The figures are kept rendered per language: English gets English words around them.
+    leader.post("/language", data={"lang": "en"})
+    english = leader.get("/dashboard/").get_data(as_text=True)
+    assert "Figures as of" in english and "数据截至" not in english and "Overview" in english
