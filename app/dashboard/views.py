@@ -125,11 +125,12 @@ def _review_page(visit: Visit, status: int = 200) -> tuple[str, int]:
     # After a POST the form holds what was typed; a GET shows the blank form, kept rendered.
     manual = _manual_form() if request.method == "POST" else None
     findings = checklists.of_visit(visit)
-    return render_template("dashboard/review.html", blank_manual_form=_manual_form, visit=visit, template=template, answers=answers,
+    return render_template("dashboard/review.html", visit=visit, template=template, answers=answers,
                            shown={q.key for q in checklists.visible(template, answers)},
                            marks=visits.position_marks(visit),
                            back=url_for("dashboard.visit_list" if visit.state is VisitState.SUBMITTED else "archive.index"),
-                           findings=findings, manual_form=manual, history=visits.history(visit),
+                           findings=findings, manual_form=manual, blank_manual_form=_manual_form,
+                           history=visits.history(visit),
                            plan=issues.approval_plan(visit, findings) if visit.state is VisitState.SUBMITTED else None,
                            severities=[(s.value, SEVERITY_LABELS[s]) for s in Severity]), status
 
