@@ -64,7 +64,7 @@ class Assignment(Base):
     campaign: Mapped[Optional[Campaign]] = relationship()
 
     @classmethod
-    def unsealed(cls, today: date) -> sa.ColumnElement[bool]:
+    def unsealed(cls, today: date | sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
         """Assignments an inspector may see: by hand, or of a campaign that has started (四不两直:
         a drawn campaign stays sealed until its start, so nobody learns of it early)."""
         return sa.or_(cls.campaign_id.is_(None),

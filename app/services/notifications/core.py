@@ -93,9 +93,13 @@ def notify_leaders(kind: str, params: dict[str, Any], *, link: str, key: str) ->
     return notify(leaders(), kind, params, link=link, key=key)
 
 
+#: Built once: every page's header counts them.
+_UNREAD = sa.select(sa.func.count()).select_from(Notification).where(
+    Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
 def latest(user: User, limit: int = LIST_LIMIT) -> list[Notification]:

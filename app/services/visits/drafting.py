@@ -105,13 +105,17 @@ def _locked(canonical_uuid: str) -> Visit | None:
     return db.session.scalar(sa.select(Visit).where(Visit.uuid == canonical_uuid).with_for_update())
 
 
+#: Built once: every visit page and API call looks its visit up.
+_BY_UUID = sa.select(Visit).where(Visit.uuid == sa.bindparam("uuid"))
+
+
 def find(visit_uuid: str, inspector: User) -> Visit | None:
     """The inspector's own visit with this UUID (None for anyone else's)."""
     try:
         canonical = str(uuid_module.UUID(visit_uuid))
     except ValueError:
         return None
-    visit = db.session.scalar(sa.select(Visit).where(Visit.uuid == canonical))
+    visit = db.session.scalar(_BY_UUID, {"uuid": canonical})
     if visit is None or visit.inspector_id != inspector.id:
         return None
     return visit

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -17,32 +15,37 @@ _PLACE = (joinedload(Visit.window, innerjoin=True).joinedload(Window.hall, inner
           joinedload(Visit.service_item))
 
 
-def _mine(inspector: User, states: Sequence[VisitState]) -> sa.Select:
-    return sa.select(Visit).where(Visit.inspector_id == inspector.id, Visit.state.in_(states)).options(*_PLACE)
+#: The lists of the inspector's home, built once: a page runs them with its values (building and
+#: keying a statement costs as much as running it, and these run on every home page).
+_DRAFTS = (sa.select(Visit).where(Visit.inspector_id == sa.bindparam("inspector_id"),
+                                  Visit.state.in_((VisitState.DRAFT, VisitState.RETURNED)))
+           .options(*_PLACE).order_by(Visit.updated_at.desc()))
+_SUBMITTED = (sa.select(Visit).where(Visit.inspector_id == sa.bindparam("inspector_id"),
+                                     Visit.state.in_((VisitState.SUBMITTED, VisitState.APPROVED)))
+              .options(*_PLACE).order_by(Visit.submitted_at.desc()).limit(sa.bindparam("limit")))
+_OPEN_ASSIGNMENTS = (
+    sa.select(Assignment).where(Assignment.inspector_id == sa.bindparam("inspector_id"),
+                                Assignment.state == AssignmentState.OPEN,
+                                Assignment.unsealed(sa.bindparam("today", type_=sa.Date)))
+    .options(joinedload(Assignment.window, innerjoin=True).joinedload(Window.hall, innerjoin=True),
+             joinedload(Assignment.service_item))
+    .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id))
 
 
 def drafts(inspector: User) -> list[Visit]:
     """Drafts and returned visits, newest first."""
-    return list(db.session.scalars(
-        _mine(inspector, (VisitState.DRAFT, VisitState.RETURNED)).order_by(Visit.updated_at.desc())))
+    return list(db.session.scalars(_DRAFTS, {"inspector_id": inspector.id}))
 
 
 def submitted(inspector: User, limit: int = 30) -> list[Visit]:
     """Submitted and approved visits, newest first."""
-    return list(db.session.scalars(
-        _mine(inspector, (VisitState.SUBMITTED, VisitState.APPROVED))
-        .order_by(Visit.submitted_at.desc()).limit(limit)))
+    return list(db.session.scalars(_SUBMITTED, {"inspector_id": inspector.id, "limit": limit}))
 
 
 def open_assignments(inspector: User) -> list[Assignment]:
     """The inspector's open assignments that are not sealed, earliest due first."""
-    return list(db.session.scalars(
-        sa.select(Assignment).where(Assignment.inspector_id == inspector.id,
-                                    Assignment.state == AssignmentState.OPEN,
-                                    Assignment.unsealed(calendar.china_today()))
-        .options(joinedload(Assignment.window, innerjoin=True).joinedload(Window.hall, innerjoin=True),
-                 joinedload(Assignment.service_item))
-        .order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)))
+    return list(db.session.scalars(_OPEN_ASSIGNMENTS, {"inspector_id": inspector.id,
+                                                       "today": calendar.china_today()}))
 
 
 def for_review_query(campaign_id: int | None = None) -> sa.Select:
@@ -61,5 +64,8 @@ def for_review(campaign_id: int | None = None) -> list[Visit]:
 def record(visit_id: int) -> Visit | None:
     """One visit for its full record (the review page): what the page shows of its place, matter,
     inspector and checklist version joined into one query, not loaded one by one."""
-    return db.session.scalar(sa.select(Visit).where(Visit.id == visit_id).options(
-        *_PLACE, joinedload(Visit.inspector, innerjoin=True), joinedload(Visit.survey_version, innerjoin=True)))
+    return db.session.scalar(_RECORD, {"visit_id": visit_id})
+
+
+_RECORD = sa.select(Visit).where(Visit.id == sa.bindparam("visit_id")).options(
+    *_PLACE, joinedload(Visit.inspector, innerjoin=True), joinedload(Visit.survey_version, innerjoin=True))
