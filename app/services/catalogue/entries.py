@@ -82,16 +82,19 @@ class HallOption:
     windows: tuple[WindowOption, ...]
 
 
+_HALL_OPTIONS = (
+    sa.select(Hall.id, Hall.name, Window.id, Window.number, Window.name)
+    .outerjoin(Window, sa.and_(Window.hall_id == Hall.id, Window.active.is_(True)))
+    .where(Hall.active.is_(True))
+    .order_by(_HALL_KIND_ORDER, Hall.name, Hall.id, Window.number)
+)
+
+
 def hall_options() -> list[HallOption]:
     """Active halls with their active windows, for the hall and window filters of the lists: one
     plain query (the lists are opened often, and ``active_halls`` also loads every window's unit
     and service items)."""
-    rows = db.session.execute(
-        sa.select(Hall.id, Hall.name, Window.id, Window.number, Window.name)
-        .outerjoin(Window, sa.and_(Window.hall_id == Hall.id, Window.active.is_(True)))
-        .where(Hall.active.is_(True))
-        .order_by(_HALL_KIND_ORDER, Hall.name, Hall.id, Window.number)
-    )
+    rows = db.session.execute(_HALL_OPTIONS)
     halls: dict[int, tuple[str, list[WindowOption]]] = {}
     for hall_id, hall_name, window_id, number, window_name in rows:
         windows = halls.setdefault(hall_id, (hall_name, []))[1]
@@ -105,9 +108,12 @@ def window(window_id: int) -> Window | None:
     return db.session.get(Window, window_id, options=(joinedload(Window.hall),))
 
 
+_ACTIVE_UNITS = sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
+
+
 def active_units() -> list[Unit]:
     """Active units by code."""
-    return list(db.session.scalars(sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)))
+    return list(db.session.scalars(_ACTIVE_UNITS))
 
 
 def locked_users(now: datetime) -> list[User]:
