@@ -52,17 +52,18 @@ def main() -> int:
     if not RESULTS.exists():
         print("no bench/results.json: run the benches first")
         return 1
-    table = rows(json.loads(RESULTS.read_text()))
-    widths = [max(len(str(r[i])) for r in [("figure", "baseline", "value", "ratio", "goal")] + table) for i in range(5)]
+    results = json.loads(RESULTS.read_text())
+    table = rows(results)
     header = ("figure", "baseline", "value", "ratio", "goal")
+    widths = [max(len(str(r[i])) for r in [header, *table]) for i in range(len(header))]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  result")
     for row in table:
         print("  ".join(str(c).ljust(w) for c, w in zip(row[:5], widths, strict=True)) + ("  pass" if row[5] else "  FAIL"))
     missed = sum(1 for r in table if not r[5])
-    when = json.loads(RESULTS.read_text()).get("recorded_at", {})
+    when = results.get("recorded_at", {})
     print("measured: " + "; ".join(f"{key} {when.get(key, '?')}" for key in
                                     ("pages", "throughput", "submissions", "submissions_postgresql", "photos")
-                                    if key in json.loads(RESULTS.read_text())))
+                                    if key in results))
     print(f"{len(table) - missed} of {len(table)} figures meet their goal")
     return 1 if missed else 0
 
