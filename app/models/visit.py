@@ -24,7 +24,9 @@ class SurveyVersion(Base):
     key: Mapped[str] = mapped_column(sa.String(50))
     version: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    #: Deferred: read only when a process parses this version for the first time
+    #: (``checklists.stored_template``); every visit request loads the row for its key.
+    definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("key", "version"),)
