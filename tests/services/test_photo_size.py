@@ -9,7 +9,7 @@ import random
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from app.services.visits.photos import LONG_EDGE, process
+from app.services.visits.imaging import LONG_EDGE, process
 from tests.photo_samples import FIXTURES
 
 

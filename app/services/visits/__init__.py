@@ -34,6 +34,16 @@ from app.services.visits.drafting import (
     submit,
     template_for,
 )
+from app.services.visits.imaging import (
+    FORMATS,
+    LONG_EDGE,
+    MAX_PIXELS,
+    QUALITY,
+    THUMB_EDGE,
+    PhotoRejected,
+    Processed,
+    process,
+)
 from app.services.visits.offline import SHELL_UUID, OfflineKit, offline_kit
 from app.services.visits.payload import (
     MAX_EXTRA_MATERIALS,
@@ -43,18 +53,11 @@ from app.services.visits.payload import (
     parse_payload,
 )
 from app.services.visits.photos import (
-    FORMATS,
-    LONG_EDGE,
     MAX_PHOTOS_PER_VISIT,
-    MAX_PIXELS,
-    QUALITY,
-    THUMB_EDGE,
     PhotoPurge,
-    PhotoRejected,
     PhotoUpload,
-    Processed,
+    StoredPhoto,
     parse_upload,
-    process,
     purge_photos,
     remove_photo,
     store_photo,
@@ -90,5 +93,5 @@ __all__ = [
     # Photos
     "FORMATS", "LONG_EDGE", "MAX_PHOTOS_PER_VISIT", "MAX_PIXELS", "QUALITY", "THUMB_EDGE",
     "PhotoPurge", "PhotoRejected", "PhotoUpload", "Processed", "parse_upload", "process", "purge_photos",
-    "remove_photo", "store_photo", "visible_photo", "visit_photos",
+    "remove_photo", "StoredPhoto", "store_photo", "visible_photo", "visit_photos",
 ]

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 
 from app.extensions import db
 from app.models import (
@@ -99,24 +100,30 @@ def classify_materials(
     return result
 
 
+#: Built once: every visit page and API call looks its visit up, with the checklist version it
+#: is pinned to (its key names the parsed template; the definition itself stays deferred).
+_BY_UUID = sa.select(Visit).where(Visit.uuid == sa.bindparam("uuid")).options(
+    orm.joinedload(Visit.survey_version))
+#: Autosave and submit also read the window and its hall (the position's distance, the figures).
+_LOCKED = _BY_UUID.options(orm.joinedload(Visit.window).joinedload(Window.hall)).with_for_update(of=Visit)
+
+
 def _locked(canonical_uuid: str) -> Visit | None:
     """The visit row, locked for this transaction on PostgreSQL (SQLite's writes are serial
     already, BEGIN IMMEDIATE), so an autosave cannot change a visit a submit is sealing."""
-    return db.session.scalar(sa.select(Visit).where(Visit.uuid == canonical_uuid).with_for_update())
+    return db.session.scalar(_LOCKED, {"uuid": canonical_uuid})
 
 
-#: Built once: every visit page and API call looks its visit up.
-_BY_UUID = sa.select(Visit).where(Visit.uuid == sa.bindparam("uuid"))
-
-
-def find(visit_uuid: str, inspector: User) -> Visit | None:
-    """The inspector's own visit with this UUID (None for anyone else's)."""
+def find(visit_uuid: str, inspector: User | int, *, lock: bool = False) -> Visit | None:
+    """The inspector's own visit with this UUID (None for anyone else's); ``inspector`` may be
+    the user's id. ``lock``: the row is locked for this transaction on PostgreSQL."""
     try:
         canonical = str(uuid_module.UUID(visit_uuid))
     except ValueError:
         return None
-    visit = db.session.scalar(_BY_UUID, {"uuid": canonical})
-    if visit is None or visit.inspector_id != inspector.id:
+    visit = db.session.scalar(_BY_UUID.with_for_update(of=Visit) if lock else _BY_UUID, {"uuid": canonical})
+    owner = inspector if isinstance(inspector, int) else inspector.id
+    if visit is None or visit.inspector_id != owner:
         return None
     return visit
 
@@ -181,7 +188,11 @@ def own_assignment(inspector: User, assignment_id: int | None) -> Assignment | N
 
 
 def _save_draft(inspector: User, payload: VisitPayload) -> Visit:
-    visit = _locked(payload.uuid)
+    return _update_draft(inspector, payload, _locked(payload.uuid))
+
+
+def _update_draft(inspector: User, payload: VisitPayload, visit: Visit | None) -> Visit:
+    """Create the draft (``visit`` None) or update it from ``payload``."""
     if visit is not None and visit.inspector_id != inspector.id:
         raise VisitNotFound("no such visit")
     if visit is not None and not visit.editable:
@@ -277,7 +288,7 @@ def _submit(inspector: User, payload: VisitPayload, now: datetime) -> tuple[Visi
         if visit.payload_sha256 == payload.digest(cleaned):
             return visit, True
         raise VisitConflict(_l("This visit was already submitted with other content."))
-    visit = _save_draft(inspector, payload)  # a lost race propagates to submit's own retry
+    visit = _update_draft(inspector, payload, visit)  # a lost race propagates to submit's own retry
     template = checklists.stored_template(visit.survey_version)
     cleaned = checklists.clean_answers(template, payload.answers)
     problems = checklists.problems(template, cleaned) | verdicts.problems(visit, payload.verdicts)

@@ -50,6 +50,8 @@ def of_visit(visit: Visit) -> dict[int, Verdict]:
 
 def save(visit: Visit, verdicts: Mapping[int, Verdict]) -> None:
     """Keep the verdicts on the visit's own points (others are ignored)."""
+    if visit.assignment is None:  # only a re-visit's assignment has points to judge
+        return
     ids = {check.id for check in checks_for(visit.assignment)}
     db.session.execute(sa.delete(RevisitVerdict).where(RevisitVerdict.visit_id == visit.id))
     db.session.add_all(RevisitVerdict(visit_id=visit.id, check_id=check_id, verdict=verdict)
