@@ -82,10 +82,11 @@ class FileStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._resolved = root.resolve()
 
     def _path(self, key: str) -> Path:
-        path = (self.root / checked_key(key)).resolve()
-        if self.root.resolve() not in path.parents:
+        path = (self._resolved / checked_key(key)).resolve()
+        if self._resolved not in path.parents:
             raise KeyError(key)
         return path
 
