@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.models.base import Base, enum_column, utcnow
 from app.models.catalogue import Unit
@@ -56,6 +56,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Optional[Unit]] = relationship()
+    #: The header's unread count when it was read with the signed-in user (``session_user``),
+    #: else None (not a column; ``notifications.unread_count`` counts then).
+    unread_notifications: Mapped[Optional[int]] = query_expression()
 
     __table_args__ = (
         sa.CheckConstraint(

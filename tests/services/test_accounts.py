@@ -191,6 +191,38 @@ def test_session_user_is_the_fresh_row_adopted_into_the_session(db, hasher, mark
     assert db.session.get(User, user_id).display_name == "李四"
 
 
+def test_session_user_brings_its_unit_and_unread_count_in_one_statement(db, hasher, market) -> None:
+    from app.services import notifications
+
+    user = accounts.create_user(new("li", role=Role.UNIT, unit="market"), hasher)
+    db.session.commit()
+    for n in range(3):
+        notifications.notify([user], "issue.assigned", {}, link="/issues/", key=f"k{n}")
+    db.session.commit()
+    user_id, version = user.id, user.session_version
+    db.session.remove()
+
+    selects: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_rest) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        adopted = accounts.session_user(user_id, version)
+        assert adopted.unit.code == "market" and notifications.unread_count(adopted) == 3
+        assert db.session.get(Unit, adopted.unit_id) is adopted.unit
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(selects) == 1
+    assert not db.session.dirty and not db.session.new
+
+    notifications.mark_read(adopted)  # a count after a change is counted again
+    db.session.commit()
+    assert notifications.unread_count(adopted) == 0
+
+
 def test_session_user_refuses_revoked_inactive_and_missing_users(db, hasher) -> None:
     user = accounts.create_user(new("wang"), hasher)
     db.session.commit()

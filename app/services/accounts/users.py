@@ -6,18 +6,22 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import AuditLog, InspectorConflict, Role, Unit, User
 from app.models.base import utcnow
-from app.services import audit
+from app.services import audit, notifications
 from app.services.accounts.passwords import Hasher, check_policy
 from app.services.errors import ServiceError
 
+T = TypeVar("T")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -61,19 +65,29 @@ def find_by_username(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
 
 
-#: One row of ``users`` by id, as a plain Core statement (see ``session_user``).
-_USER_ROW = sa.select(User.__table__).where(User.__table__.c.id == sa.bindparam("user_id"))
-_USER_COLUMNS = tuple((prop.key, prop.columns[0].name) for prop in sa.inspect(User).column_attrs)
+_USERS, _UNITS = User.__table__, Unit.__table__
+_USER_COLUMNS = tuple((prop.key, prop.columns[0].name) for prop in sa.inspect(User).column_attrs
+                      if prop.key != "unread_notifications")
+_UNIT_COLUMNS = tuple((prop.key, f"unit__{prop.columns[0].name}") for prop in sa.inspect(Unit).column_attrs)
+assert _USER_COLUMNS[0][0] == _UNIT_COLUMNS[0][0] == "id"  # noqa: S101 - _adopted's identity
+#: The user by id with their unit and unread count, as one plain Core statement (``session_user``).
+_USER_ROW = (
+    sa.select(_USERS, *(_UNITS.c[name.removeprefix("unit__")].label(name) for _key, name in _UNIT_COLUMNS),
+              notifications.unread_of(_USERS.c.id).label("unread__"))
+    .select_from(_USERS.outerjoin(_UNITS, _UNITS.c.id == _USERS.c.unit_id))
+    .where(_USERS.c.id == sa.bindparam("user_id"))
+)
 
 
 def session_user(user_id: int, session_version: int) -> User | None:
     """The user a session cookie names, if still active and the cookie's session version is the
     user's (an older one means the session was revoked); read fresh on every request.
 
-    Every signed-in request pays for this, so the row is read with a Core statement and adopted
-    into the ORM session as a loaded, unchanged instance: half the cost of ``Session.get``
-    (the ORM's statement and loading machinery), with the same result — relationships load
-    lazily, changes are flushed, and a later ``get`` finds it in the identity map."""
+    Every signed-in request pays for this, so the row — with the user's unit and the header's
+    unread count — is read with one Core statement and adopted into the ORM session as loaded,
+    unchanged instances: a third of the cost of ``Session.get`` and the two lazy loads, with
+    the same result — relationships load lazily, changes are flushed, and a later ``get``
+    finds them in the identity map."""
     session = db.session()
     known = session.identity_map.get(session.identity_key(User, user_id))
     if known is None:
@@ -81,14 +95,27 @@ def session_user(user_id: int, session_version: int) -> User | None:
             _USER_ROW, {"user_id": user_id}).mappings().one_or_none()
         if row is None:
             return None
-        known = sa.inspect(User).class_manager.new_instance()
-        for key, column in _USER_COLUMNS:
-            setattr(known, key, row[column])
-        make_transient_to_detached(known)
-        session.add(known)
+        known = _adopted(session, User, row, _USER_COLUMNS)
+        unit = _adopted(session, Unit, row, _UNIT_COLUMNS) if row["unit__id"] is not None else None
+        set_committed_value(known, "unit", unit)
+        set_committed_value(known, "unread_notifications", row["unread__"])
     if not known.active or known.session_version != session_version:
         return None
     return known
+
+
+def _adopted(session: orm.Session, model: type[T], row: sa.RowMapping, columns: tuple[tuple[str, str], ...]) -> T:
+    """``row``'s ``columns`` (attribute, column label; the primary key first) as a loaded,
+    unchanged instance of ``model`` in ``session`` — the one already there, if any."""
+    known = session.identity_map.get(session.identity_key(model, row[columns[0][1]]))
+    if known is not None:
+        return known
+    instance = sa.inspect(model).class_manager.new_instance()
+    for key, column in columns:
+        setattr(instance, key, row[column])
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 def find_unit(code: str) -> Unit | None:

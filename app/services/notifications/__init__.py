@@ -8,9 +8,18 @@
 """
 
 from app.services.notifications.channels import DeliveryError, default_sender, send_due
-from app.services.notifications.core import latest, mark_read, notify, notify_leaders, notify_unit, opened, unread_count
+from app.services.notifications.core import (
+    latest,
+    mark_read,
+    notify,
+    notify_leaders,
+    notify_unit,
+    opened,
+    unread_count,
+    unread_of,
+)
 from app.services.notifications.ladder import Summary, remind
 from app.services.notifications.messages import text
 
 __all__ = ["DeliveryError", "Summary", "default_sender", "latest", "mark_read", "notify", "notify_leaders",
-           "notify_unit", "opened", "remind", "send_due", "text", "unread_count"]
+           "notify_unit", "opened", "remind", "send_due", "text", "unread_count", "unread_of"]

@@ -94,11 +94,21 @@ def notify_leaders(kind: str, params: dict[str, Any], *, link: str, key: str) ->
 
 
 #: Built once: every page's header counts them.
-_UNREAD = sa.select(sa.func.count()).select_from(Notification).where(
-    Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+def unread_of(user_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """How many of the user's notifications are unread, as a subquery (the signed-in user is
+    read with it: ``accounts.session_user``)."""
+    return sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
+
+
+_UNREAD = sa.select(unread_of(sa.bindparam("user_id")))
 
 
 def unread_count(user: User) -> int:
+    """The header's count: as read with the signed-in user at the start of the request, else
+    counted now (a commit expires the user, so a count after a change is fresh)."""
+    if user.unread_notifications is not None:
+        return user.unread_notifications
     return db.session.scalar(_UNREAD, {"user_id": user.id}) or 0
 
 
