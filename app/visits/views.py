@@ -105,8 +105,9 @@ def questions_html(template: checklists.Template, item: ServiceItem | None) -> M
     return Markup(html)
 
 
-def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
-    """Load the server's copy (if any) and what the page needs to show the visit."""
+def _visit_page(visit_uuid: str, template_name: str, *, questions: bool = False) -> str | Response:
+    """Load the server's copy (if any) and what the page needs to show the visit (``questions``:
+    the checklist's, whose kept HTML is looked up by the guide's materials)."""
     visit = visits.find(visit_uuid, current_user)
     if visit is not None and not visit.editable:
         return redirect(url_for("visits.view", visit_uuid=visit.uuid))
@@ -116,7 +117,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         state = visits.draft_state(visit)
     else:
         window = catalogue.window(int_arg("window_id") or 0)
-        item = db.session.get(ServiceItem, int_arg("item_id") or 0)
+        item = catalogue.service_item(int_arg("item_id") or 0, with_materials=questions)
         assignment = visits.own_assignment(current_user, int_arg("assignment_id"))
         if window is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline
             window, item = (assignment.window, assignment.service_item) if assignment else (None, None)
@@ -162,7 +163,7 @@ def timer(visit_uuid: str) -> str | Response:
 @inspector_only
 def checklist(visit_uuid: str) -> str | Response:
     """The checklist, filled in after leaving the hall."""
-    return _visit_page(visit_uuid, "visits/checklist.html")
+    return _visit_page(visit_uuid, "visits/checklist.html", questions=True)
 
 
 @bp.route("/v/<visit_uuid>/view")

@@ -25,6 +25,7 @@ from app.services.catalogue.entries import (
     save_unit,
     save_window,
     search,
+    service_item,
     service_item_choices,
     set_active,
     unit_choices,
@@ -63,7 +64,7 @@ __all__ = [
     # Units, halls and windows
     "CODE_RE", "CatalogueCounts", "HallData", "UnitData", "WindowData", "active_halls", "hall_options",
     "active_units", "counts", "hall_choices", "halls_by_distance", "locked_users", "map_positions",
-    "save_hall", "save_unit", "save_window", "search", "service_item_choices", "set_active",
+    "save_hall", "save_unit", "save_window", "search", "service_item", "service_item_choices", "set_active",
     "unit_choices", "window",
     # Service items and their guides
     "GuideData", "GuideInvalid", "MaterialData", "Problem", "save_guide", "validate",

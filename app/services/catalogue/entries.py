@@ -108,6 +108,12 @@ def window(window_id: int) -> Window | None:
     return db.session.get(Window, window_id, options=(joinedload(Window.hall),))
 
 
+def service_item(item_id: int, *, with_materials: bool = False) -> ServiceItem | None:
+    """The service item; ``with_materials``: with its guide's materials, in the same query."""
+    return db.session.get(ServiceItem, item_id,
+                          options=(joinedload(ServiceItem.materials),) if with_materials else ())
+
+
 _ACTIVE_UNITS = sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
 
 
