@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -165,7 +166,8 @@ def _find_issue(hall_id: int, window_id: int | None, category: Category, *, open
                                   Issue.window_id.is_(None) if window_id is None else Issue.window_id == window_id)
     if open_only:
         stmt = stmt.where(Issue.state != IssueState.CLOSED)
-    return db.session.scalar(stmt.order_by(Issue.id.desc()).limit(1))
+    # With its lead unit: the review page's plan names it, approving notifies it.
+    return db.session.scalar(stmt.order_by(Issue.id.desc()).limit(1).options(joinedload(Issue.lead_unit)))
 
 
 def _units_for(finding: Finding, visit: Visit) -> tuple[Unit, list[Unit]]:

@@ -68,4 +68,5 @@ def record(visit_id: int) -> Visit | None:
 
 
 _RECORD = sa.select(Visit).where(Visit.id == sa.bindparam("visit_id")).options(
-    *_PLACE, joinedload(Visit.inspector, innerjoin=True), joinedload(Visit.survey_version, innerjoin=True))
+    *_PLACE, joinedload(Visit.inspector, innerjoin=True), joinedload(Visit.survey_version, innerjoin=True),
+    joinedload(Visit.window, innerjoin=True).joinedload(Window.unit))  # the approval plan names it
