@@ -207,20 +207,23 @@ def _update_draft(inspector: User, payload: VisitPayload, visit: Visit | None) -
         _window, item, _assignment = _check_target(
             inspector, replace(payload, window_id=visit.window_id, assignment_id=visit.assignment_id))
         visit.service_item = item
-    template = checklists.stored_template(visit.survey_version)
-    for name in MARKS:
-        setattr(visit, f"{name}_at", payload.marks.get(name))
-    _set_position(visit, payload.position)
-    cleaned = checklists.clean_answers(template, payload.answers)
-    _replace_answers(visit, cleaned)
-    guide = visit.service_item.materials if visit.service_item else []
-    visit.materials = [
-        VisitMaterial(position=i, name=name, kind=kind, required_material_id=material_id)
-        for i, (name, kind, material_id) in enumerate(
-            classify_materials(guide, payload.ticked_material_ids, payload.extra_materials))
-    ]
-    verdicts.save(visit, payload.verdicts)
-    visit.updated_at = utcnow()
+    # The answers, materials and guide load as they are replaced: without this, each load would
+    # first flush what was changed so far (three flushes instead of one).
+    with db.session.no_autoflush:
+        template = checklists.stored_template(visit.survey_version)
+        for name in MARKS:
+            setattr(visit, f"{name}_at", payload.marks.get(name))
+        _set_position(visit, payload.position)
+        cleaned = checklists.clean_answers(template, payload.answers)
+        _replace_answers(visit, cleaned)
+        guide = visit.service_item.materials if visit.service_item else []
+        visit.materials = [
+            VisitMaterial(position=i, name=name, kind=kind, required_material_id=material_id)
+            for i, (name, kind, material_id) in enumerate(
+                classify_materials(guide, payload.ticked_material_ids, payload.extra_materials))
+        ]
+        visit.updated_at = utcnow()
+    verdicts.save(visit, payload.verdicts)  # a re-visit's: flushes first (the rows need the visit's id)
     db.session.flush()
     return visit
 

@@ -53,6 +53,7 @@ def save(visit: Visit, verdicts: Mapping[int, Verdict]) -> None:
     if visit.assignment is None:  # only a re-visit's assignment has points to judge
         return
     ids = {check.id for check in checks_for(visit.assignment)}
+    db.session.flush()  # a new visit gets its id
     db.session.execute(sa.delete(RevisitVerdict).where(RevisitVerdict.visit_id == visit.id))
     db.session.add_all(RevisitVerdict(visit_id=visit.id, check_id=check_id, verdict=verdict)
                        for check_id, verdict in verdicts.items() if check_id in ids)
