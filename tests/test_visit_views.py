@@ -90,6 +90,11 @@ def test_submit_twice_same_visit_then_409(seeded, inspector) -> None:
     assert inspector.get(f"/visits/v/{UUID}").location == f"/visits/v/{UUID}/view"
     view = inspector.get(f"/visits/v/{UUID}/view").get_data(as_text=True)
     assert "房东户口本" in view and "指南外" in view and "等待审核" in view
+    with seeded.app_context():  # the home page lists it under Submitted, with its place and state
+        window = db.session.get(Window, visit.window_id)
+        place = f"{window.hall.name} · {window.number} {window.name}"
+    submitted = inspector.get("/visits/").get_data(as_text=True).split("<h2>已提交</h2>")[1]
+    assert f'href="/visits/v/{UUID}/view"><strong>{place}</strong>' in submitted and "等待审核" in submitted
 
 
 def test_submit_with_missing_answers_is_422_and_keeps_the_draft(seeded, inspector) -> None:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Assignment, AssignmentState, User, Visit, VisitState, Window
+from app.models import Assignment, AssignmentState, Hall, User, Visit, VisitState, Window
 from app.services import calendar
 
 #: Lists show each row's hall, window and matter: many-to-one, so joined into the one query
@@ -20,9 +20,13 @@ _PLACE = (joinedload(Visit.window, innerjoin=True).joinedload(Window.hall, inner
 _DRAFTS = (sa.select(Visit).where(Visit.inspector_id == sa.bindparam("inspector_id"),
                                   Visit.state.in_((VisitState.DRAFT, VisitState.RETURNED)))
            .options(*_PLACE).order_by(Visit.updated_at.desc()))
-_SUBMITTED = (sa.select(Visit).where(Visit.inspector_id == sa.bindparam("inspector_id"),
-                                     Visit.state.in_((VisitState.SUBMITTED, VisitState.APPROVED)))
-              .options(*_PLACE).order_by(Visit.submitted_at.desc()).limit(sa.bindparam("limit")))
+#: The submitted list shows only these fields: plain rows, not visits with their places loaded.
+_SUBMITTED = (sa.select(Visit.uuid, Visit.state, Visit.submitted_at, Hall.name.label("hall"),
+                        Window.number.label("window_number"), Window.name.label("window_name"))
+              .join(Visit.window).join(Window.hall)
+              .where(Visit.inspector_id == sa.bindparam("inspector_id"),
+                     Visit.state.in_((VisitState.SUBMITTED, VisitState.APPROVED)))
+              .order_by(Visit.submitted_at.desc()).limit(sa.bindparam("limit")))
 _OPEN_ASSIGNMENTS = (
     sa.select(Assignment).where(Assignment.inspector_id == sa.bindparam("inspector_id"),
                                 Assignment.state == AssignmentState.OPEN,
@@ -37,9 +41,10 @@ def drafts(inspector: User) -> list[Visit]:
     return list(db.session.scalars(_DRAFTS, {"inspector_id": inspector.id}))
 
 
-def submitted(inspector: User, limit: int = 30) -> list[Visit]:
-    """Submitted and approved visits, newest first."""
-    return list(db.session.scalars(_SUBMITTED, {"inspector_id": inspector.id, "limit": limit}))
+def submitted(inspector: User, limit: int = 30) -> list[sa.Row]:
+    """Submitted and approved visits, newest first: uuid, state, submitted_at, hall,
+    window_number, window_name."""
+    return list(db.session.execute(_SUBMITTED, {"inspector_id": inspector.id, "limit": limit}))
 
 
 def open_assignments(inspector: User) -> list[Assignment]:
