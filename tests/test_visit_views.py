@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ServiceItem, User, Visit, VisitState, Window
+from app.models import RequiredMaterial, ServiceItem, User, Visit, VisitState, Window
 from tests.conftest import AuthActions
 
 UUID = "0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c"
@@ -72,6 +72,21 @@ def test_new_visit_page_before_any_autosave(seeded, inspector) -> None:
     page = inspector.get(f"/visits/v/{UUID}?window_id={window_id}&item_id={item_id}")
     assert page.status_code == 200
     assert inspector.get(f"/visits/v/{UUID}").status_code == 404  # nothing to show it from
+
+
+def test_a_new_visits_window_hall_matter_and_guide_come_in_one_query(seeded) -> None:
+    from app.services import catalogue
+
+    window_id, item_id = ids(seeded)
+    with seeded.app_context():
+        window, item = catalogue.window_and_item(window_id, item_id, with_materials=True)
+        assert (window.id, item.id) == (window_id, item_id)
+        assert {"hall"} <= window.__dict__.keys() and {"materials"} <= item.__dict__.keys()  # loaded
+        guide = db.session.scalars(sa.select(RequiredMaterial.name).where(
+            RequiredMaterial.service_item_id == item_id).order_by(RequiredMaterial.position)).all()
+        assert [m.name for m in item.materials] == guide and len(guide) > 1  # each once, in order
+        assert catalogue.window_and_item(window_id, 0) == (window, None)
+        assert catalogue.window_and_item(0, item_id) == (None, None)
 
 
 def test_submit_twice_same_visit_then_409(seeded, inspector) -> None:

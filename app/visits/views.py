@@ -116,8 +116,8 @@ def _visit_page(visit_uuid: str, template_name: str, *, questions: bool = False)
         template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
-        window = catalogue.window(int_arg("window_id") or 0)
-        item = catalogue.service_item(int_arg("item_id") or 0, with_materials=questions)
+        window, item = catalogue.window_and_item(int_arg("window_id") or 0, int_arg("item_id") or 0,
+                                                 with_materials=questions)
         assignment = visits.own_assignment(current_user, int_arg("assignment_id"))
         if window is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline
             window, item = (assignment.window, assignment.service_item) if assignment else (None, None)

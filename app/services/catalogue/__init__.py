@@ -25,11 +25,11 @@ from app.services.catalogue.entries import (
     save_unit,
     save_window,
     search,
-    service_item,
     service_item_choices,
     set_active,
     unit_choices,
     window,
+    window_and_item,
 )
 from app.services.catalogue.guide_import import (
     COLUMNS,
@@ -64,8 +64,8 @@ __all__ = [
     # Units, halls and windows
     "CODE_RE", "CatalogueCounts", "HallData", "UnitData", "WindowData", "active_halls", "hall_options",
     "active_units", "counts", "hall_choices", "halls_by_distance", "locked_users", "map_positions",
-    "save_hall", "save_unit", "save_window", "search", "service_item", "service_item_choices", "set_active",
-    "unit_choices", "window",
+    "save_hall", "save_unit", "save_window", "search", "service_item_choices", "set_active",
+    "unit_choices", "window", "window_and_item",
     # Service items and their guides
     "GuideData", "GuideInvalid", "MaterialData", "Problem", "save_guide", "validate",
     # Import from .xlsx / .csv

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.extensions import db
 from app.models import Hall, HallKind, ServiceItem, Unit, User, Window
@@ -108,10 +108,22 @@ def window(window_id: int) -> Window | None:
     return db.session.get(Window, window_id, options=(joinedload(Window.hall),))
 
 
-def service_item(item_id: int, *, with_materials: bool = False) -> ServiceItem | None:
-    """The service item; ``with_materials``: with its guide's materials, in the same query."""
-    return db.session.get(ServiceItem, item_id,
-                          options=(joinedload(ServiceItem.materials),) if with_materials else ())
+_PLACE_AND_MATTER = (
+    sa.select(Window, ServiceItem).join(Window.hall)
+    .outerjoin(ServiceItem, ServiceItem.id == sa.bindparam("item_id"))
+    .where(Window.id == sa.bindparam("window_id"))
+    .options(contains_eager(Window.hall))
+)
+_PLACE_AND_MATTER_WITH_GUIDE = _PLACE_AND_MATTER.options(joinedload(ServiceItem.materials))
+
+
+def window_and_item(window_id: int, item_id: int, *, with_materials: bool = False
+                    ) -> tuple[Window | None, ServiceItem | None]:
+    """The window (with its hall) and the service item a new visit names, in one query (a visit
+    page's); ``with_materials``: the item with its guide's materials too. No window, no item."""
+    found = db.session.execute(_PLACE_AND_MATTER_WITH_GUIDE if with_materials else _PLACE_AND_MATTER,
+                               {"window_id": window_id, "item_id": item_id}).unique().first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 _ACTIVE_UNITS = sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
