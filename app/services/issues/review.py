@@ -161,13 +161,25 @@ def _key(finding: Finding, visit: Visit) -> tuple[int, int | None, Category]:
     return visit.window.hall_id, (None if finding.hall_level else visit.window_id), finding.category
 
 
-def _find_issue(hall_id: int, window_id: int | None, category: Category, *, open_only: bool) -> Issue | None:
-    stmt = sa.select(Issue).where(Issue.hall_id == hall_id, Issue.category == category,
-                                  Issue.window_id.is_(None) if window_id is None else Issue.window_id == window_id)
+def _issue_lookup(hall_level: bool, open_only: bool) -> sa.Select[Issue]:
+    stmt = sa.select(Issue).where(
+        Issue.hall_id == sa.bindparam("hall_id"), Issue.category == sa.bindparam("category", type_=Issue.category.type),
+        Issue.window_id.is_(None) if hall_level else Issue.window_id == sa.bindparam("window_id"))
     if open_only:
         stmt = stmt.where(Issue.state != IssueState.CLOSED)
     # With its lead unit: the review page's plan names it, approving notifies it.
-    return db.session.scalar(stmt.order_by(Issue.id.desc()).limit(1).options(joinedload(Issue.lead_unit)))
+    return stmt.order_by(Issue.id.desc()).limit(1).options(joinedload(Issue.lead_unit))
+
+
+#: Built once (the review page looks one up for each kind of finding).
+_ISSUE_LOOKUPS = {(hall_level, open_only): _issue_lookup(hall_level, open_only)
+                  for hall_level in (False, True) for open_only in (False, True)}
+
+
+def _find_issue(hall_id: int, window_id: int | None, category: Category, *, open_only: bool) -> Issue | None:
+    """The latest issue of this kind at this window (or hall-level), open ones only if asked."""
+    return db.session.scalar(_ISSUE_LOOKUPS[window_id is None, open_only],
+                             {"hall_id": hall_id, "window_id": window_id, "category": category})
 
 
 def _units_for(finding: Finding, visit: Visit) -> tuple[Unit, list[Unit]]:
