@@ -111,8 +111,8 @@ def _adopted(session: orm.Session, model: type[T], row: sa.RowMapping, columns: 
     if known is not None:
         return known
     instance = sa.inspect(model).class_manager.new_instance()
-    for key, column in columns:
-        setattr(instance, key, row[column])
+    # Straight into the instance's dict: loaded values, not changes (no attribute events).
+    instance.__dict__.update({key: row[column] for key, column in columns})
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
