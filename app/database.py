@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 
 #: Set while work only reads (``reading()``), outside a request as well as inside.
 _reading: ContextVar[bool] = ContextVar("ruwo_reading", default=False)
+#: Set while work writes (``writing()``), in a request whose first transaction only reads.
+_writing: ContextVar[bool] = ContextVar("ruwo_writing", default=False)
+V = TypeVar("V", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout = 15000",
@@ -25,9 +29,34 @@ def _begin_statement() -> str:
     A deferred transaction that later writes fails with SQLITE_BUSY instead of waiting when
     another writer holds the lock; BEGIN IMMEDIATE waits (busy_timeout) from the start.
     """
-    if _reading.get() or (has_request_context() and request.method in SAFE_METHODS):
+    if _writing.get():
+        return "BEGIN IMMEDIATE"
+    if _reading.get() or (has_request_context() and (request.method in SAFE_METHODS or _reads_first())):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+def _reads_first() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "ruwo_reads_first", False)
+
+
+def reads_first(view: V) -> V:
+    """Mark a write view whose transactions begin deferred unless begun inside ``writing()``:
+    it checks, ends that transaction, works a while, then writes in a second one (the photo
+    upload). Its first transaction then never waits for, nor holds, SQLite's write lock."""
+    view.ruwo_reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock up front (in a ``reads_first`` view)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
+from app.extensions import db
 from app.services.visits import photos
 from tests.photo_samples import encoded
 from tests.test_photo_views import upload
@@ -38,5 +41,38 @@ def test_a_photo_being_worked_on_does_not_block_another_workers_autosave(seeded,
         assert answers.get("autosave") == 200, "the autosave waited for the photo's work"
     finally:
         release.set()
+        uploading.join(60)
+    assert answers["upload"] == 201
+
+
+def test_an_upload_checks_and_works_while_another_writer_holds_the_lock(seeded, backend, monkeypatch) -> None:
+    """Its first transaction only reads: on SQLite it begins deferred, so the checks and the photo
+    work go ahead while another worker writes; only the insert waits for the lock."""
+    if backend != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    first = client_for(seeded, "inspector1")
+    assert put(first, body(seeded)).status_code == 200
+    working = threading.Event()
+    real = photos.process
+
+    def watched(stream):
+        working.set()
+        return real(stream)
+
+    monkeypatch.setattr(photos, "process", watched)
+    with seeded.app_context():
+        holder = db.engine.raw_connection()
+    cursor = holder.cursor()
+    cursor.execute("BEGIN IMMEDIATE")  # another worker, in the middle of a write
+    answers: dict[str, int] = {}
+    uploading = threading.Thread(target=lambda: answers.setdefault("upload", upload(first, encoded("JPEG"))
+                                                                  .status_code))
+    uploading.start()
+    try:
+        assert working.wait(10), "the upload waited for the write lock before working on the photo"
+        assert "upload" not in answers  # its insert waits for the lock
+    finally:
+        cursor.execute("ROLLBACK")
+        holder.close()
         uploading.join(60)
     assert answers["upload"] == 201

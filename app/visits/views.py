@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 from app import faults
 from app.args import int_arg
 from app.auth.access import roles_required
+from app.database import reads_first
 from app.extensions import cache, db
 from app.inputs import json_body
 from app.labels import VERDICT_CHOICES
@@ -238,6 +239,7 @@ def api_submit(visit_uuid: str) -> tuple[Response, int]:
 
 
 @bp.route("/api/visits/<visit_uuid>/photos", methods=["POST"])
+@reads_first  # checks, then works on the photo with no transaction, then writes (store_photo)
 @inspector_only
 def api_add_photo(visit_uuid: str) -> tuple[Response, int]:
     """Upload one photo (multipart: file, photo_uuid, question_key, taken_at in ms)."""

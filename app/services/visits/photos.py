@@ -11,6 +11,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.database import writing
 from app.extensions import db
 from app.models import Photo, Role, User, Visit
 from app.models.base import utcnow
@@ -136,32 +137,33 @@ def store_photo(inspector: User, visit_uuid: str, upload: PhotoUpload, stream: B
     db.session.rollback()  # end the checks' transaction: SQLite's write lock stays free meanwhile
     processed = process(stream)
     keys = _saved(processed, storage)
-    try:
-        visit, existing = _checked(inspector_id, visit_uuid, upload, again=True)
-    except BaseException:
-        db.session.rollback()
-        _delete_files(storage, list(keys))
-        raise
-    if existing is not None:  # the same photo arrived meanwhile
-        stored = StoredPhoto.of(existing, repeated=True)
-        db.session.rollback()
-        _delete_files(storage, list(keys))
-        return stored
-    photo = _attach(visit, upload, processed, storage, keys)
-    stored = StoredPhoto.of(photo, repeated=False)
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        db.session.rollback()
-        _delete_files(storage, list(keys))
-        first = db.session.scalar(_PHOTO_BY_UUID, {"uuid": upload.photo_uuid})
-        if first is None:
+    with writing():  # the write lock up front, also in a view whose first transaction only read
+        try:
+            visit, existing = _checked(inspector_id, visit_uuid, upload, again=True)
+        except BaseException:
+            db.session.rollback()
+            _delete_files(storage, list(keys))
             raise
-        return StoredPhoto.of(first, repeated=True)
-    except BaseException:
-        db.session.rollback()
-        _delete_files(storage, list(keys))
-        raise
+        if existing is not None:  # the same photo arrived meanwhile
+            stored = StoredPhoto.of(existing, repeated=True)
+            db.session.rollback()
+            _delete_files(storage, list(keys))
+            return stored
+        photo = _attach(visit, upload, processed, storage, keys)
+        stored = StoredPhoto.of(photo, repeated=False)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            _delete_files(storage, list(keys))
+            first = db.session.scalar(_PHOTO_BY_UUID, {"uuid": upload.photo_uuid})
+            if first is None:
+                raise
+            return StoredPhoto.of(first, repeated=True)
+        except BaseException:
+            db.session.rollback()
+            _delete_files(storage, list(keys))
+            raise
     return stored
 
 
