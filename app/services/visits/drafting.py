@@ -104,8 +104,10 @@ def classify_materials(
 #: is pinned to (its key names the parsed template; the definition itself stays deferred).
 _BY_UUID = sa.select(Visit).where(Visit.uuid == sa.bindparam("uuid")).options(
     orm.joinedload(Visit.survey_version))
-#: Autosave and submit also read the window and its hall (the position's distance, the figures).
-_LOCKED = _BY_UUID.options(orm.joinedload(Visit.window).joinedload(Window.hall)).with_for_update(of=Visit)
+#: Autosave and submit also read the window and its hall (the position's distance, the figures)
+#: and the matter (its guide's materials classify the ticked ones).
+_LOCKED = _BY_UUID.options(orm.joinedload(Visit.window).joinedload(Window.hall),
+                           orm.joinedload(Visit.service_item)).with_for_update(of=Visit)
 
 
 def _locked(canonical_uuid: str) -> Visit | None:
