@@ -16,6 +16,13 @@ from tests.test_visit_views import body, client_for, put
 OTHER = "5e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b"
 
 
+def uploading_in_the_background(client, answers: dict[str, int]) -> threading.Thread:
+    """A photo upload running in a thread; its status lands in ``answers["upload"]``."""
+    thread = threading.Thread(target=lambda: answers.setdefault("upload", upload(client, encoded("JPEG")).status_code))
+    thread.start()
+    return thread
+
+
 def test_a_photo_being_worked_on_does_not_block_another_workers_autosave(seeded, monkeypatch) -> None:
     first, second = client_for(seeded, "inspector1"), client_for(seeded, "inspector2")
     assert put(first, body(seeded)).status_code == 200
@@ -29,9 +36,7 @@ def test_a_photo_being_worked_on_does_not_block_another_workers_autosave(seeded,
 
     monkeypatch.setattr(photos, "process", slow)
     answers: dict[str, int] = {}
-    uploading = threading.Thread(target=lambda: answers.setdefault("upload", upload(first, encoded("JPEG"))
-                                                                  .status_code))
-    uploading.start()
+    uploading = uploading_in_the_background(first, answers)
     try:
         assert working.wait(30), "the upload never reached the photo work"
         saving = threading.Thread(target=lambda: answers.setdefault("autosave", put(second, body(seeded), OTHER)
@@ -65,9 +70,7 @@ def test_an_upload_checks_and_works_while_another_writer_holds_the_lock(seeded, 
     cursor = holder.cursor()
     cursor.execute("BEGIN IMMEDIATE")  # another worker, in the middle of a write
     answers: dict[str, int] = {}
-    uploading = threading.Thread(target=lambda: answers.setdefault("upload", upload(first, encoded("JPEG"))
-                                                                  .status_code))
-    uploading.start()
+    uploading = uploading_in_the_background(first, answers)
     try:
         assert working.wait(10), "the upload waited for the write lock before working on the photo"
         assert "upload" not in answers  # its insert waits for the lock
