@@ -93,7 +93,6 @@ def notify_leaders(kind: str, params: dict[str, Any], *, link: str, key: str) ->
     return notify(leaders(), kind, params, link=link, key=key)
 
 
-#: Built once: every page's header counts them.
 def unread_of(user_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
     """How many of the user's notifications are unread, as a subquery (the signed-in user is
     read with it: ``accounts.session_user``)."""
@@ -101,6 +100,7 @@ def unread_of(user_id: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
         Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
 
 
+#: Built once: a page's header counts them when the user was not read with the count.
 _UNREAD = sa.select(unread_of(sa.bindparam("user_id")))
 
 
