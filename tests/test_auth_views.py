@@ -220,10 +220,12 @@ def csrf_app(app_factory):
 
 
 @pytest.mark.parametrize("path", ["/login", "/logout", "/language", "/account/password"])
-def test_state_changing_requests_need_a_csrf_token(csrf_app, path) -> None:
+def test_state_changing_requests_need_a_csrf_token(csrf_app, path, caplog) -> None:
     response = csrf_app.test_client().post(path, data={"username": "x", "password": "y", "lang": "en"})
     assert response.status_code == 400
     assert "表单已过期" in response.get_data(as_text=True)
+    # The log says why, for whoever looks into a refused form.
+    assert f"CSRF refusal on POST {path}: The CSRF token is missing." in caplog.text
 
 
 def test_login_with_csrf_token_works(csrf_app) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -9,6 +11,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
 from app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -59,7 +63,9 @@ def handle_http(exc: HTTPException):  # type: ignore[no-untyped-def]
     return render_error(exc.code or 500, message=own)
 
 
-def handle_csrf(_exc: CSRFError):  # type: ignore[no-untyped-def]
+def handle_csrf(exc: CSRFError):  # type: ignore[no-untyped-def]
+    # Why (missing, expired, not matching the session's), never the token itself.
+    log.warning("CSRF refusal on %s %s: %s", request.method, request.path, exc.description)
     return render_error(
         400, _l("Page expired"), _l("This form has expired. Go back, reload the page and try again."), reason="csrf"
     )
