@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from app.auth.session import SESSIONLESS
 from app.models import Role
 from app.services.reports.pdf import available as pdf_available
 
@@ -26,7 +27,7 @@ def template_context() -> dict[str, object]:
 def no_store_when_signed_in(response: Response) -> Response:
     """Pages for a signed-in user are never cached (SECURITY.md §1, ASVS 14.3.2)."""
     cache = response.headers.get("Cache-Control", "")
-    if current_user.is_authenticated and request.endpoint != "static" and "no-store" not in cache:
+    if request.endpoint not in SESSIONLESS and "no-store" not in cache and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     return response

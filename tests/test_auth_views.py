@@ -293,3 +293,18 @@ def test_api_gets_401_after_the_absolute_cap(seeded) -> None:
             client.get("/visits/")
         response = put(client, body(seeded))
         assert response.status_code == 401 and response.is_json
+
+
+def test_files_a_page_loads_alongside_never_set_the_session_cookie(csrf_app) -> None:
+    """A phone sends the service worker's script and static files alongside a page's own
+    requests, with the cookie it had then; had their answers set a cookie, one arriving after the
+    login page's would replace the session holding the login form's CSRF token (seen in a
+    browser test: "The CSRF session token is missing" on logging in again)."""
+    client = csrf_app.test_client()
+    redirected = client.get("/visits/")  # signed out: to the login page, with a flashed message
+    assert redirected.status_code == 302 and "ruwo_session=" in redirected.headers.get("Set-Cookie", "")
+    for path in ("/sw.js", "/static/css/ruwo.css"):  # sent with that cookie, as the login page loads
+        answer = client.get(path)
+        assert answer.status_code == 200 and "Set-Cookie" not in answer.headers, path
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}).status_code == 200

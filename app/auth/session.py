@@ -24,6 +24,12 @@ PASSWORD_CHANGE_EXEMPT = frozenset(
 )
 
 
+#: Requests that neither read nor write the session: static files and the service worker's script.
+#: A phone sends them alongside a page's own requests, with the cookie it had then; a cookie in
+#: their answer could land after the page's and replace it (a login form's CSRF token was lost
+#: that way: Flask-Login marks any anonymous session that has content "not fresh").
+SESSIONLESS = frozenset({"static", "main.service_worker"})
+
 #: An unchanged session's cookie is signed again (its idle time restarted) at most this often.
 REFRESH_AFTER = timedelta(minutes=1)
 
@@ -52,6 +58,8 @@ class SlidingCookieSession(SecureCookieSessionInterface):
         return opened
 
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint in SESSIONLESS:
+            return False
         if session.modified:
             return True
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
@@ -119,7 +127,7 @@ def session_expired(now: datetime) -> bool:
 
 def enforce_session_rules() -> Response | tuple[Response, int] | None:
     """Before every request: the absolute cap, then the first-login password change."""
-    if not current_user.is_authenticated:
+    if request.endpoint in SESSIONLESS or not current_user.is_authenticated:
         return None
     if session_expired(utcnow()):
         end_session()
