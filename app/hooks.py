@@ -25,9 +25,12 @@ def template_context() -> dict[str, object]:
 
 
 def no_store_when_signed_in(response: Response) -> Response:
-    """Pages for a signed-in user are never cached (SECURITY.md §1, ASVS 14.3.2)."""
-    cache = response.headers.get("Cache-Control", "")
-    if request.endpoint not in SESSIONLESS and "no-store" not in cache and current_user.is_authenticated:
+    """Pages for a signed-in user are never cached (SECURITY.md §1, ASVS 14.3.2). Static files
+    do not depend on the cookie: they say so, or a browser would fetch them again each time the
+    sliding session's cookie is re-signed (about every minute)."""
+    if request.endpoint in SESSIONLESS:
+        return response
+    if "no-store" not in response.headers.get("Cache-Control", "") and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     response.vary.add("Cookie")
     return response

@@ -308,3 +308,10 @@ def test_files_a_page_loads_alongside_never_set_the_session_cookie(csrf_app) -> 
         assert answer.status_code == 200 and "Set-Cookie" not in answer.headers, path
     token = csrf_token(client.get("/login").get_data(as_text=True))
     assert client.post("/login", data={"username": "x", "password": "y", "csrf_token": token}).status_code == 200
+
+
+def test_pages_vary_by_cookie_and_static_files_do_not(csrf_app) -> None:
+    client = csrf_app.test_client()
+    assert "Cookie" in client.get("/login").headers.get("Vary", "")
+    for path in ("/static/css/ruwo.css", "/static/js/visit.js"):
+        assert "Cookie" not in client.get(path).headers.get("Vary", ""), path

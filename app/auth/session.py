@@ -57,9 +57,12 @@ class SlidingCookieSession(SecureCookieSessionInterface):
         opened.signed_at = signed_at  # type: ignore[attr-defined]
         return opened
 
-    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if request.endpoint in SESSIONLESS:
-            return False
+            return  # neither a cookie nor "Vary: Cookie" (their content does not depend on it)
+        super().save_session(app, session, response)
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         if session.modified:
             return True
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
