@@ -113,7 +113,7 @@ def _visit_page(visit_uuid: str, template_name: str, *, questions: bool = False)
     if visit is not None and not visit.editable:
         return redirect(url_for("visits.view", visit_uuid=visit.uuid))
     if visit is not None:
-        window, item = visit.window, visit.service_item
+        window, item, assignment = visit.window, visit.service_item, visit.assignment
         template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
@@ -146,7 +146,6 @@ def _visit_page(visit_uuid: str, template_name: str, *, questions: bool = False)
         "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
         "max_photos": visits.MAX_PHOTOS_PER_VISIT,
     }
-    assignment = visit.assignment if visit else visits.own_assignment(current_user, int_arg("assignment_id"))
     return render_template(template_name, visit=visit, window=window, hall=window and window.hall, item=item,
                            template=template, page=page, questions_html=questions_html, marks=MARKS,
                            checks=visits.revisit_checks(assignment),
