@@ -74,17 +74,19 @@ def test_new_visit_page_before_any_autosave(seeded, inspector) -> None:
     assert inspector.get(f"/visits/v/{UUID}").status_code == 404  # nothing to show it from
 
 
-def test_a_new_visits_window_hall_matter_and_guide_come_in_one_query(seeded) -> None:
+def test_a_new_visits_window_hall_and_matter_come_in_one_query_and_the_guide_as_rows(seeded) -> None:
     from app.services import catalogue
 
     window_id, item_id = ids(seeded)
     with seeded.app_context():
-        window, item = catalogue.window_and_item(window_id, item_id, with_materials=True)
+        window, item = catalogue.window_and_item(window_id, item_id)
         assert (window.id, item.id) == (window_id, item_id)
-        assert {"hall"} <= window.__dict__.keys() and {"materials"} <= item.__dict__.keys()  # loaded
-        guide = db.session.scalars(sa.select(RequiredMaterial.name).where(
-            RequiredMaterial.service_item_id == item_id).order_by(RequiredMaterial.position)).all()
-        assert [m.name for m in item.materials] == guide and len(guide) > 1  # each once, in order
+        assert "hall" in window.__dict__  # loaded with it
+        rows = catalogue.guide_rows(item_id)
+        assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
+            (m.id, m.name, m.condition, m.abolished, m.obtainable_by_sharing) for m in item.materials]
+        assert len(rows) > 1 and len({r[0] for r in rows}) == len(rows)  # each once, in the guide's order
+        assert catalogue.guide_rows(0) == ()
         assert catalogue.window_and_item(window_id, 0) == (window, None)
         assert catalogue.window_and_item(0, item_id) == (None, None)
 

@@ -92,8 +92,7 @@ def questions_html(template: checklists.Template, item: ServiceItem | None) -> M
     """The checklist's questions as HTML. They depend only on the template version (immutable
     once stored), the matter's guide materials and the locale, so each combination is rendered
     once and kept in the cache."""
-    materials = tuple((m.id, m.name, m.condition, m.abolished, m.obtainable_by_sharing)
-                      for m in item.materials) if item is not None else ()
+    materials = catalogue.guide_rows(item.id) if item is not None else ()
     key = "questions:" + hashlib.sha256(repr((template.key, template.version, item.id if item else None,
                                               materials, str(get_locale()))).encode()).hexdigest()
     html = cache.get(key)
@@ -106,9 +105,8 @@ def questions_html(template: checklists.Template, item: ServiceItem | None) -> M
     return Markup(html)
 
 
-def _visit_page(visit_uuid: str, template_name: str, *, questions: bool = False) -> str | Response:
-    """Load the server's copy (if any) and what the page needs to show the visit (``questions``:
-    the checklist's, whose kept HTML is looked up by the guide's materials)."""
+def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
+    """Load the server's copy (if any) and what the page needs to show the visit."""
     visit = visits.find(visit_uuid, current_user)
     if visit is not None and not visit.editable:
         return redirect(url_for("visits.view", visit_uuid=visit.uuid))
@@ -117,8 +115,7 @@ def _visit_page(visit_uuid: str, template_name: str, *, questions: bool = False)
         template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
-        window, item = catalogue.window_and_item(int_arg("window_id") or 0, int_arg("item_id") or 0,
-                                                 with_materials=questions)
+        window, item = catalogue.window_and_item(int_arg("window_id") or 0, int_arg("item_id") or 0)
         assignment = visits.own_assignment(current_user, int_arg("assignment_id"))
         if window is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline
             window, item = (assignment.window, assignment.service_item) if assignment else (None, None)
@@ -163,7 +160,7 @@ def timer(visit_uuid: str) -> str | Response:
 @inspector_only
 def checklist(visit_uuid: str) -> str | Response:
     """The checklist, filled in after leaving the hall."""
-    return _visit_page(visit_uuid, "visits/checklist.html", questions=True)
+    return _visit_page(visit_uuid, "visits/checklist.html")
 
 
 @bp.route("/v/<visit_uuid>/view")

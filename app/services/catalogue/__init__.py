@@ -16,6 +16,7 @@ from app.services.catalogue.entries import (
     active_halls,
     active_units,
     counts,
+    guide_rows,
     hall_choices,
     hall_options,
     halls_by_distance,
@@ -63,7 +64,7 @@ from app.services.catalogue.guides import (
 __all__ = [
     # Units, halls and windows
     "CODE_RE", "CatalogueCounts", "HallData", "UnitData", "WindowData", "active_halls", "hall_options",
-    "active_units", "counts", "hall_choices", "halls_by_distance", "locked_users", "map_positions",
+    "active_units", "counts", "guide_rows", "hall_choices", "halls_by_distance", "locked_users", "map_positions",
     "save_hall", "save_unit", "save_window", "search", "service_item_choices", "set_active",
     "unit_choices", "window", "window_and_item",
     # Service items and their guides

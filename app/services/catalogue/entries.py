@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.extensions import db
-from app.models import Hall, HallKind, ServiceItem, Unit, User, Window
+from app.models import Hall, HallKind, RequiredMaterial, ServiceItem, Unit, User, Window
 from app.services import audit, geo
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
@@ -114,16 +114,29 @@ _PLACE_AND_MATTER = (
     .where(Window.id == sa.bindparam("window_id"))
     .options(contains_eager(Window.hall))
 )
-_PLACE_AND_MATTER_WITH_GUIDE = _PLACE_AND_MATTER.options(joinedload(ServiceItem.materials))
 
 
-def window_and_item(window_id: int, item_id: int, *, with_materials: bool = False
-                    ) -> tuple[Window | None, ServiceItem | None]:
+def window_and_item(window_id: int, item_id: int) -> tuple[Window | None, ServiceItem | None]:
     """The window (with its hall) and the service item a new visit names, in one query (a visit
-    page's); ``with_materials``: the item with its guide's materials too. No window, no item."""
-    found = db.session.execute(_PLACE_AND_MATTER_WITH_GUIDE if with_materials else _PLACE_AND_MATTER,
-                               {"window_id": window_id, "item_id": item_id}).unique().first()
+    page's). No window, no item."""
+    found = db.session.execute(_PLACE_AND_MATTER, {"window_id": window_id, "item_id": item_id}).first()
     return (found[0], found[1]) if found is not None else (None, None)
+
+
+_GUIDE = (
+    sa.select(RequiredMaterial.id, RequiredMaterial.position, RequiredMaterial.name, RequiredMaterial.condition,
+              RequiredMaterial.abolished, RequiredMaterial.obtainable_by_sharing)
+    .where(RequiredMaterial.service_item_id == sa.bindparam("item_id"))
+    .order_by(RequiredMaterial.position, RequiredMaterial.id)
+)
+
+
+def guide_rows(item_id: int) -> tuple[tuple[Any, ...], ...]:
+    """A matter's guide materials as plain rows, everything a checklist shows of them: what its
+    kept questions are looked up by (loading them as objects cost a page more than its
+    rendering)."""
+    connection = db.session.connection(bind_arguments={"mapper": RequiredMaterial})
+    return tuple(tuple(row) for row in connection.execute(_GUIDE, {"item_id": item_id}))
 
 
 _ACTIVE_UNITS = sa.select(Unit).where(Unit.active.is_(True)).order_by(Unit.code)
