@@ -226,7 +226,8 @@ def _update_draft(inspector: User, payload: VisitPayload, visit: Visit | None) -
         ]
         visit.updated_at = utcnow()
     verdicts.save(visit, payload.verdicts)  # a re-visit's: flushes first (the rows need the visit's id)
-    db.session.flush()
+    if visit.id is None:  # a new draft: its insert now, so a lost race (same UUID) raises here
+        db.session.flush()
     return visit
 
 
