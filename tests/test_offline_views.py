@@ -52,8 +52,12 @@ def test_offline_kit_lists_every_start_page_and_the_visit_shells(seeded, inspect
         windows = db.session.scalars(sa.select(Window).where(Window.active.is_(True))).all()
         assert {f"/visits/start?hall_id={h.id}" for h in halls} <= set(urls)
         assert {f"/visits/start?window_id={w.id}" for w in windows if w.hall.active} <= set(urls)
-    assert {"/visits/", "/visits/start", f"/visits/v/{SHELL}", f"/visits/v/{SHELL}/checklist",
-            "/static/js/queue.js", "/static/js/visit.js", "/static/css/ruwo.css"} <= set(urls)
+    assert {"/visits/", "/visits/start", f"/visits/v/{SHELL}", f"/visits/v/{SHELL}/checklist"} <= set(urls)
+    # the files under the very addresses the pages name (with their versions), as the phone asks
+    page = inspector.get(f"/visits/v/{SHELL}/checklist").get_data(as_text=True)
+    assets = set(re.findall(r'(?:href|src)="(/static/[^"]+)"', page))
+    assert {a.split("?")[0] for a in assets} >= {"/static/js/queue.js", "/static/js/visit.js", "/static/css/ruwo.css"}
+    assert assets <= set(urls)
     for url in urls:  # each answers the inspector, without a redirect, so that it can be kept
         assert inspector.get(url).status_code == 200, url
     window_id, item_id = ids(seeded)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import RequiredMaterial, ServiceItem, User, Visit, VisitState, Window
+from app.models import ServiceItem, User, Visit, VisitState, Window
 from tests.conftest import AuthActions
 
 UUID = "0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c"
