@@ -90,4 +90,6 @@ def configure_engine(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql(_begin_statement())
+        # The pysqlite recipe's BEGIN, handed to the driver itself: through SQLAlchemy's statement
+        # path (exec_driver_sql) it cost every transaction ~30 µs, 4 % of the cheapest request.
+        conn.connection.dbapi_connection.execute(_begin_statement())  # type: ignore[union-attr]

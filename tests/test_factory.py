@@ -109,13 +109,19 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
 
 
+def _trace(seen: list[str]) -> None:
+    """Every statement SQLite runs on the connections checked out from now on (the BEGIN is sent
+    to the driver directly, past SQLAlchemy's cursor events)."""
+    sa.event.listen(db.engine, "checkout", lambda dbapi_connection, *_: dbapi_connection.set_trace_callback(seen.append))
+    sa.event.listen(db.engine, "checkin", lambda dbapi_connection, *_: dbapi_connection.set_trace_callback(None))
+
+
 @pytest.mark.parametrize(("method", "begin"), [("POST", "BEGIN IMMEDIATE"), ("GET", "BEGIN")])
 def test_writes_begin_immediate_reads_deferred(tmp_path: Path, method: str, begin: str) -> None:
     app = build(tmp_path, Config)
     seen: list[str] = []
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda conn, cursor, statement, *a: seen.append(statement))
+        _trace(seen)
         with app.test_request_context("/", method=method):
             db.session.execute(sa.text("SELECT 1"))
             db.session.rollback()
@@ -126,8 +132,7 @@ def test_cli_transactions_begin_immediate(tmp_path: Path) -> None:
     app = build(tmp_path, Config)
     seen: list[str] = []
     with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda conn, cursor, statement, *a: seen.append(statement))
+        _trace(seen)
         db.session.execute(sa.text("SELECT 1"))
         db.session.rollback()
     assert seen[0] == "BEGIN IMMEDIATE"
