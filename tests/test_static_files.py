@@ -69,9 +69,12 @@ def test_pages_name_each_file_with_its_version_which_may_be_kept_a_year(seeded) 
         assert response.get_data() == inspector.get(f"/static/css/ruwo.css?v={named['css/ruwo.css']}").get_data()
 
 
-def test_an_edited_file_gets_a_new_address(app, client, tmp_path) -> None:
+def test_an_edited_file_gets_a_new_address(app, client, tmp_path, monkeypatch) -> None:
     from flask import url_for
 
+    from app import static_files
+
+    monkeypatch.setattr(static_files, "RECHECK_SECONDS", 0.0)  # at once, not within a second
     app.static_folder = str(tmp_path)
     script = tmp_path / "a.js"
     script.write_text("var answer = 1;\n")
