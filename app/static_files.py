@@ -50,10 +50,9 @@ def _minified(path: str, mtime_ns: int, size: int) -> Minified:
                     mimetype)
 
 
-def minified(folder: str, filename: str) -> Minified | None:
-    """``filename`` under ``folder`` minified, or None (not a script or stylesheet, or no such file)."""
-    if Path(filename).suffix not in MINIFIERS:
-        return None
+def _file(folder: str, filename: str) -> tuple[str, int, int] | None:
+    """``filename`` under ``folder`` as (path, modification time, size), the key of what is
+    worked out once per file version; None outside the folder or when there is no such file."""
     path = safe_join(folder, filename)
     if path is None:
         return None
@@ -61,7 +60,15 @@ def minified(folder: str, filename: str) -> Minified | None:
         stat = Path(path).stat()
     except OSError:
         return None
-    return _minified(path, stat.st_mtime_ns, stat.st_size)
+    return path, stat.st_mtime_ns, stat.st_size
+
+
+def minified(folder: str, filename: str) -> Minified | None:
+    """``filename`` under ``folder`` minified, or None (not a script or stylesheet, or no such file)."""
+    if Path(filename).suffix not in MINIFIERS:
+        return None
+    found = _file(folder, filename)
+    return _minified(*found) if found is not None else None
 
 
 @lru_cache(maxsize=256)
@@ -83,14 +90,10 @@ def version(folder: str, filename: str) -> str | None:
     known = _checked.get(key)
     if known is not None and now - known[0] < RECHECK_SECONDS:
         return known[1]
-    path = safe_join(folder, filename)
-    if path is None:
+    found = _file(folder, filename)
+    if found is None:
         return None
-    try:
-        stat = Path(path).stat()
-    except OSError:
-        return None
-    current = _version(path, stat.st_mtime_ns, stat.st_size)
+    current = _version(*found)
     _checked[key] = (now, current)
     return current
 
