@@ -69,6 +69,32 @@ def test_autosave_then_pages_show_the_draft(seeded, inspector) -> None:
     assert "公司章程" in checklist and "19. 哪些事情没办到、没办好" in checklist
 
 
+def test_home_reads_the_same_few_statements_however_many_drafts(seeded, inspector) -> None:
+    """Each draft comes with what the phone keeps of it (answers, materials, verdicts, photos):
+    read for the whole list at once, not once per draft."""
+    seen: list[str] = []
+
+    def statements_on_home() -> int:
+        seen.clear()
+        page = inspector.get("/visits/")
+        assert page.status_code == 200
+        return len(seen)
+
+    with seeded.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *a: seen.append(statement))
+    assert put(inspector, body(seeded), uuid="11111111-1111-4111-8111-111111111111").status_code == 200
+    one = statements_on_home()
+    for n in range(2, 6):
+        assert put(inspector, body(seeded), uuid=f"{n}{n}{n}{n}{n}{n}{n}{n}-1111-4111-8111-111111111111").status_code == 200
+    assert statements_on_home() == one
+    kept = re.search(r'<script type="application/json" id="kept-drafts">(.*?)</script>',
+                     inspector.get("/visits/").get_data(as_text=True))
+    drafts = json.loads(kept.group(1))
+    assert len(drafts) == 5 and all(d["materials"]["extra"] == ["房东户口本"] and d["answers"] == COMPLETE
+                                    and d["verdicts"] == {} and d["photos"] == [] for d in drafts)
+
+
 def test_new_visit_page_before_any_autosave(seeded, inspector) -> None:
     window_id, item_id = ids(seeded)
     page = inspector.get(f"/visits/v/{UUID}?window_id={window_id}&item_id={item_id}")

@@ -50,13 +50,14 @@ def index() -> str:
     return render_template(
         "visits/index.html", home_unit=current_user.unit,
         assignments=visits.open_assignments(current_user), drafts=drafts,
-        submitted=visits.submitted(current_user), kept=[_kept_draft(v) for v in drafts])
+        submitted=visits.submitted(current_user),
+        kept=[_kept_draft(v, state) for v, state in zip(drafts, visits.draft_states(drafts), strict=True)])
 
 
-def _kept_draft(visit: Visit) -> dict[str, object]:
+def _kept_draft(visit: Visit, state: dict[str, object]) -> dict[str, object]:
     """A server draft as the phone keeps it, to open it offline (also one begun on another
     phone): the draft, its photos and why it was returned."""
-    return {**visits.draft_state(visit), "photos": [_photo_json(p) for p in visit.photos],
+    return {**state, "photos": [_photo_json(p) for p in visit.photos],
             "return_comment": visit.return_comment or "",
             "title": f"{visit.window.hall.name} · {visit.window.number} {visit.window.name}"}
 

@@ -26,6 +26,7 @@ from app.services.visits.drafting import (
     classify_materials,
     discard,
     draft_state,
+    draft_states,
     find,
     mark_problems,
     own_assignment,
@@ -74,7 +75,7 @@ __all__ = [
     "MAX_EXTRA_MATERIALS", "MAX_ID", "YEARS", "VisitPayload", "parse_payload",
     # Autosave, submit, discard
     "SubmitInvalid", "VisitConflict", "VisitNotFound", "classify_materials", "discard",
-    "draft_state", "find", "mark_problems", "position_marks", "save_draft", "submit",
+    "draft_state", "draft_states", "find", "mark_problems", "position_marks", "save_draft", "submit",
     # The checklist a new visit uses
     "own_assignment", "template_for",
     # A re-visit's points and verdicts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,8 +44,18 @@ def checks_for(assignment: Assignment | None) -> list[RevisitCheck]:
 
 
 def of_visit(visit: Visit) -> dict[int, Verdict]:
-    rows = db.session.scalars(sa.select(RevisitVerdict).where(RevisitVerdict.visit_id == visit.id))
-    return {row.check_id: row.verdict for row in rows}
+    return of_visits([visit.id])[visit.id]
+
+
+def of_visits(visit_ids: Collection[int]) -> dict[int, dict[int, Verdict]]:
+    """Each visit's verdicts by check id, read in one query (a list of drafts)."""
+    found: dict[int, dict[int, Verdict]] = {visit_id: {} for visit_id in visit_ids}
+    if found:
+        for visit_id, check_id, verdict in db.session.execute(
+                sa.select(RevisitVerdict.visit_id, RevisitVerdict.check_id, RevisitVerdict.verdict)
+                .where(RevisitVerdict.visit_id.in_(found))):
+            found[visit_id][check_id] = verdict
+    return found
 
 
 def save(visit: Visit, verdicts: Mapping[int, Verdict]) -> None:
