@@ -11,7 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from app.extensions import db
-from app.models import Assignment, Campaign, User
+from app.models import Assignment, Campaign, Issue, User
 from app.services import reports
 from app.services.calendar import china_today
 from tests.factories import approved, submitted, user
@@ -134,3 +134,37 @@ def approved_visit(visit) -> int:
     made = issues.approve(visit, user("leader"))
     db.session.commit()
     return len(made)
+
+
+def test_a_notice_and_a_circular_read_as_many_statements_for_many_issues_as_for_one(seeded) -> None:
+    """What each issue's case shows (its occurrences and findings, units, timeline, the visits'
+    photos) is read for all the issues at once, not issue by issue."""
+    seen: list[str] = []
+    with seeded.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", lambda conn, cursor, statement, *a: seen.append(statement))
+    unit, leader = client_for(seeded, "unit-market"), client_for(seeded, "leader")
+    documents = ((unit, "/issues/notice.docx"), (leader, "/issues/all/circular.docx?from=2026-11-01&to=2026-11-30"))
+
+    def statements() -> list[int]:
+        counted = []
+        for client, url in documents:
+            client.get(url)  # the document number's row exists from the first download on
+            seen.clear()
+            read(client.get(url))
+            counted.append(len(seen))
+        return counted
+
+    with seeded.app_context():
+        approved({"attitude_score": 1})
+        db.session.commit()
+    few = statements()
+    with seeded.app_context():
+        approved({"attitude_score": 1, "rude_language": True}, wait=52, extra=["营业执照复印件"])
+        approved({"one_time_notice": "none"}, wait=40)
+        approved({"attitude_score": 2, "one_time_notice": "oral"}, wait=20, extra=["村委会证明"])
+        approved({"stated_days": 2, "trips_required": 3}, wait=52)
+        db.session.commit()
+        open_issues = db.session.scalar(sa.select(sa.func.count()).select_from(Issue))
+    assert open_issues >= 3
+    assert statements() == few

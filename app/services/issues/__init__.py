@@ -54,7 +54,7 @@ from app.services.issues.review import (
     return_visit,
 )
 from app.services.issues.revisits import companions, draw_inspector, finders, judge, send_revisit
-from app.services.issues.unit_view import UNIT_EVENT_AS, UNIT_HIDDEN_EVENTS, UnitIssue, unit_view
+from app.services.issues.unit_view import UNIT_EVENT_AS, UNIT_HIDDEN_EVENTS, UNIT_VIEW_LOADS, UnitIssue, unit_view
 
 __all__ = [
     # Review of visits
@@ -74,5 +74,5 @@ __all__ = [
     "IssueFilter", "Todo", "for_unit", "for_unit_query", "leader_todo", "search", "search_query", "unit_todo",
     "visible_evidence", "with_history",
     # What a unit sees
-    "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "UnitIssue", "unit_view",
+    "UNIT_EVENT_AS", "UNIT_HIDDEN_EVENTS", "UNIT_VIEW_LOADS", "UnitIssue", "unit_view",
 ]

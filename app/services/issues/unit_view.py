@@ -10,12 +10,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from app.models import DEADLINE_STOPPED, Category, Issue, IssueEvent, IssueState, RectificationType, Severity
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.models import (
+    DEADLINE_STOPPED,
+    Category,
+    Issue,
+    IssueEvent,
+    IssueState,
+    Occurrence,
+    RectificationType,
+    Severity,
+    User,
+)
 from app.services import wording
 
 #: What a unit sees of the timeline: re-visits are never announced to it (SECURITY.md §6.10-6.12).
 UNIT_HIDDEN_EVENTS = frozenset({"revisit_assigned", "revisit_inconclusive"})
 UNIT_EVENT_AS = {"revisit_failed": "sent_back", "closed_by_revisit": "closed"}
+#: What ``unit_view`` reads of an issue, loaded for a whole list of issues at once (options of
+#: its query): a query per collection instead of several per issue — a notice to a unit with six
+#: issues ran 65 statements.
+UNIT_VIEW_LOADS = (
+    selectinload(Issue.occurrences).joinedload(Occurrence.finding),
+    selectinload(Issue.supporting_units),
+    selectinload(Issue.events).options(selectinload(IssueEvent.evidence),
+                                       joinedload(IssueEvent.actor).joinedload(User.unit)),
+)
 
 
 @dataclass(frozen=True)

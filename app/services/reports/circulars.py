@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.labels import CATEGORY_LABELS
-from app.models import Campaign, Issue, Occurrence, Visit, VisitState
+from app.models import Campaign, Finding, Issue, Occurrence, Visit, VisitState
 from app.services import campaigns
 from app.services.errors import ServiceError
-from app.services.issues import IssueFilter, search_query, unit_view
+from app.services.issues import UNIT_VIEW_LOADS, IssueFilter, search_query, unit_view
 from app.services.reports import gongwen, numbers, office, pdf
 from app.services.reports.gongwen import day, no_clock
 from app.services.reports.official import LOCALE, attached_ledger, found_text, held, numeral, place
@@ -89,6 +90,16 @@ def period_wording(span: Period) -> str:
     return f"{day(start)}至{day(end)}"
 
 
+#: What the cases read of each issue — its unit view, and its findings' visits with their photos
+#: and assignment — loaded for all the issues at once.
+_CASE_LOADS = (*UNIT_VIEW_LOADS, selectinload(Issue.occurrences).joinedload(Occurrence.finding)
+               .joinedload(Finding.visit).options(selectinload(Visit.photos), joinedload(Visit.assignment)))
+
+
+def _found(query: sa.Select) -> list[Issue]:
+    return list(db.session.scalars(query.options(*_CASE_LOADS)))
+
+
 def _cases(found: list[Issue], keep: Callable[[Occurrence], bool], thumbs: Thumbnails) -> tuple[Case, ...]:
     """One case per issue: its unit and place, the occurrences ``keep`` accepts (days and what
     was found, as the unit sees them) and thumbnails of the photos of their visits."""
@@ -137,7 +148,7 @@ def circular_parts(campaign: Campaign, today: date, files: PhotoFiles | None = N
     deadline; the campaign's ledger as 附件."""
     with force_locale(LOCALE):
         query = search_query(IssueFilter(campaign_id=campaign.id), today)
-        found = list(db.session.scalars(query))
+        found = _found(query)
         disclosed = campaigns.disclosure(campaign)
         opening = (f"{day(campaign.starts_on)}至{day(campaign.ends_on)}，按照“双随机”方式，对"
                    f"{len(disclosed.targets)}个政务服务窗口开展暗访，共完成暗访{disclosed.visits_done}次，"
@@ -169,7 +180,7 @@ def period_parts(span: Period, today: date, files: PhotoFiles | None = None) -> 
     assessment, the requirements; the period's ledger as 附件."""
     with force_locale(LOCALE):
         query = search_query(IssueFilter(found_from=span.start, found_to=span.end), today)
-        found = list(db.session.scalars(query))
+        found = _found(query)
         visits, windows = _visits_in(span)
         wording = period_wording(span)
         opening = (f"{day(span.start)}至{day(span.end)}，共对{windows}个政务服务窗口开展暗访{visits}次，"

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from app.extensions import db
 from app.labels import CATEGORY_LABELS, STATE_LABELS
 from app.models import Issue, IssueState, Unit
-from app.services.issues import for_unit_query, unit_view
+from app.services.issues import UNIT_VIEW_LOADS, for_unit_query, unit_view
 from app.services.issues.unit_view import UnitIssue, UnitOccurrence
 from app.services.reports import gongwen, ledger, numbers, office, pdf
 from app.services.reports.gongwen import day, no_clock
@@ -72,7 +72,7 @@ def notice_parts(unit: Unit, today: date) -> Parts:
     ledger rows as 附件."""
     with force_locale(LOCALE):
         particulars = office.office()
-        shown = [unit_view(i) for i in db.session.scalars(_open_query(unit.id))]
+        shown = [unit_view(i) for i in db.session.scalars(_open_query(unit.id).options(*UNIT_VIEW_LOADS))]
         sections: tuple[Section, ...] = ()
         if not shown:
             opening = "经核查，你单位目前没有待整改的暗访问题。请继续保持，巩固整改成效。"
