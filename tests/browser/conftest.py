@@ -26,13 +26,22 @@ def app(app_factory):
 
 @pytest.fixture
 def live_server(seeded) -> Iterator[str]:
-    """The seeded app served on a free loopback port in a thread."""
+    """The seeded app served on a free loopback port in a thread.
+
+    Teardown waits for the requests still in flight (a service worker may still be filling
+    its cache when the test ends): on PostgreSQL, dropping the tables under a request that
+    holds a lock on them deadlocks.
+    """
     server = make_server("127.0.0.1", 0, seeded, threaded=True)
+    server.daemon_threads = False  # request threads are tracked, so server_close joins them
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    closing = threading.Thread(target=server.server_close, daemon=True)
+    closing.start()
+    closing.join(timeout=15)  # a keep-alive connection a browser still holds must not hang
 
 
 @pytest.fixture(scope="session")
