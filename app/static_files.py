@@ -27,6 +27,7 @@ from flask import Flask, Response, request, send_file
 from werkzeug.security import safe_join
 
 from app.json_provider import CompactJSONProvider
+from app.url_cache import CachedUrls
 
 MINIFIERS = {".js": (rjsmin.jsmin, "text/javascript"), ".css": (rcssmin.cssmin, "text/css")}
 #: How long a browser may keep a file asked for with its current version.
@@ -98,9 +99,10 @@ def version(folder: str, filename: str) -> str | None:
     return current
 
 
-class RuwoFlask(Flask):
+class RuwoFlask(CachedUrls):
     """Flask, whose static files have versioned addresses and are sent minified (scripts and
-    stylesheets, ``MINIFY_STATIC``), and whose JSON is compact."""
+    stylesheets, ``MINIFY_STATIC``), whose JSON is compact and whose addresses are built once
+    (``CachedUrls``)."""
 
     json_provider_class = CompactJSONProvider
 

@@ -18,6 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench-pass-2026"
 RESULTS = ROOT / "bench" / "results.json"
+#: The one browser every bench request claims to be: the login and the load that replays its
+#: cookie must send the same User-Agent, as a phone does. Flask-Login's session protection
+#: marks a session "not fresh" — a change, so a cookie signed again — whenever the address
+#: or User-Agent differ from the login's; a replayed cookie would then be re-signed on every
+#: request, a cost no phone causes.
+USER_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+              "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/4G Language/zh_CN")
 
 
 def record(key: str, value: object) -> None:
@@ -83,11 +90,13 @@ def prepare(instance: Path) -> dict[str, str]:
 
 
 def session_cookie(base: str, username: str) -> str:
-    """Log in through the real form (CSRF on) and return the Cookie header. A browser keeps the
-    cookie the server sends back, which is signed again at most once a minute: a load generator
-    that replays one cookie should take a fresh one for each minute of load."""
+    """Log in through the real form (CSRF on), as ``USER_AGENT``, and return the Cookie header.
+    A browser keeps the cookie the server sends back, which is signed again at most once a
+    minute: a load generator that replays one cookie (with ``USER_AGENT``) should take a fresh
+    one for each minute of load."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
+from bench._server import USER_AGENT, free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
 
 SECONDS = int(os.environ.get("SECONDS", "10"))
 #: gunicorn sync workers (the photo pipeline's bound is for two CPUs whatever this is).
@@ -49,7 +49,7 @@ class Phone:
 
     def __init__(self, port: int, cookie: str) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.headers = {"Cookie": cookie, "Content-Type": "application/json"}
+        self.headers = {"Cookie": cookie, "Content-Type": "application/json", "User-Agent": USER_AGENT}
         self.headers["X-CSRFToken"] = json.loads(self.request("GET", "/visits/api/session"))["csrf_token"]
 
     def request(self, method: str, path: str, body: dict | None = None) -> bytes:

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
+from bench._server import USER_AGENT, free_port, gunicorn, prepare, record, session_cookie  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 SECONDS = int(os.environ.get("SECONDS", "5"))
@@ -33,7 +33,7 @@ HELLO = "from flask import Flask\napp = Flask(__name__)\n\n@app.get('/')\ndef he
 
 
 def wrk(url: str, cookie: str = "") -> float:
-    command = ["wrk", "-t2", "-c10", f"-d{SECONDS}s", url]
+    command = ["wrk", "-t2", "-c10", f"-d{SECONDS}s", "-H", f"User-Agent: {USER_AGENT}", url]
     if cookie:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
