@@ -23,7 +23,7 @@ from pathlib import Path
 
 import rcssmin
 import rjsmin
-from flask import Flask, Response, request, send_file
+from flask import Response, request, send_file
 from werkzeug.security import safe_join
 
 from app.json_provider import CompactJSONProvider
