@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import ServiceItem, User, Visit, VisitState, Window
+from app.models import Assignment, ServiceItem, User, Visit, VisitState, Window
 from tests.conftest import AuthActions
 
 UUID = "0c9e6a52-5d7e-4c43-9d55-2b1e3f4a5b6c"
@@ -264,6 +264,14 @@ def test_leader_assigns_and_inspector_sees_it(seeded) -> None:
     assert "想开一家小餐馆的个体户" in leader.get("/dashboard/assignments").get_data(as_text=True)
     home = client_for(seeded, "inspector1").get("/visits/").get_data(as_text=True)
     assert "想开一家小餐馆的个体户" in home and "开始这次暗访" in home
+    with seeded.app_context():
+        window, item = db.session.get(Window, window_id), db.session.get(ServiceItem, item_id)
+        title, matter = f"{window.hall.name} · {window.number} {window.name}", item.name
+        assignment_id = db.session.scalar(sa.select(Assignment.id).where(Assignment.inspector_id == inspector_id))
+    card = home.split('id="assignments"')[1].split("</ul>")[0]
+    assert f"<strong>{title}</strong>" in card and f"<br>{matter}" in card and "2026-12-01" in card
+    assert (f'data-title="{title}" data-window="{window_id}" data-item="{item_id}" '
+            f'data-assignment="{assignment_id}"') in card
 
 
 def test_leader_cannot_send_an_inspector_to_their_own_unit(seeded) -> None:

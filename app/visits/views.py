@@ -49,7 +49,7 @@ def index() -> str:
     drafts = visits.drafts(current_user)
     return render_template(
         "visits/index.html", home_unit=current_user.unit,
-        assignments=visits.open_assignments(current_user), drafts=drafts,
+        assignments=visits.assignment_cards(current_user), drafts=drafts,
         submitted=visits.submitted(current_user),
         kept=[_kept_draft(v, state) for v, state in zip(drafts, visits.draft_states(drafts), strict=True)])
 

@@ -65,7 +65,15 @@ from app.services.visits.photos import (
     visible_photo,
     visit_photos,
 )
-from app.services.visits.queries import drafts, for_review, for_review_query, open_assignments, record, submitted
+from app.services.visits.queries import (
+    assignment_cards,
+    drafts,
+    for_review,
+    for_review_query,
+    open_assignments,
+    record,
+    submitted,
+)
 from app.services.visits.revisions import Change, History, compare, history, submission
 from app.services.visits.verdicts import checks_for as revisit_checks
 from app.services.visits.verdicts import of_visit as verdicts_of
@@ -85,7 +93,7 @@ __all__ = [
     # Returned visits' kept submissions
     "Change", "History", "compare", "history", "submission",
     # Lists
-    "drafts", "for_review", "for_review_query", "open_assignments", "record", "submitted",
+    "assignment_cards", "drafts", "for_review", "for_review_query", "open_assignments", "record", "submitted",
     # Assignments by hand
     "AssignmentData", "assign", "cancel_assignment", "inspector_choices", "recent_assignments",
     "window_choices",
