@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.database import load_collections
 from app.extensions import db
 from app.models import Assignment, AssignmentState, Hall, ServiceItem, User, Visit, VisitState, Window
 from app.services import calendar
@@ -92,8 +93,12 @@ def for_review(campaign_id: int | None = None) -> list[Visit]:
 
 def record(visit_id: int) -> Visit | None:
     """One visit for its full record (the review page): what the page shows of its place, matter,
-    inspector and checklist version joined into one query, not loaded one by one."""
-    return db.session.scalar(_RECORD, {"visit_id": visit_id})
+    inspector and checklist version joined into one query, not loaded one by one; its answers,
+    materials, photos and earlier submissions with a plain statement each."""
+    visit = db.session.scalar(_RECORD, {"visit_id": visit_id})
+    if visit is not None:
+        load_collections(visit, "answers", "materials", "photos", "revisions")
+    return visit
 
 
 _RECORD = sa.select(Visit).where(Visit.id == sa.bindparam("visit_id")).options(
