@@ -6,14 +6,12 @@ import enum
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import orm
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.database import adopt, labelled, row_columns
 from app.extensions import db
 from app.models import AuditLog, InspectorConflict, Role, Unit, User
 from app.models.base import utcnow
@@ -21,7 +19,6 @@ from app.services import audit, notifications
 from app.services.accounts.passwords import Hasher, check_policy
 from app.services.errors import ServiceError
 
-T = TypeVar("T")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
@@ -66,13 +63,10 @@ def find_by_username(username: str) -> User | None:
 
 
 _USERS, _UNITS = User.__table__, Unit.__table__
-_USER_COLUMNS = tuple((prop.key, prop.columns[0].name) for prop in sa.inspect(User).column_attrs
-                      if prop.key != "unread_notifications")
-_UNIT_COLUMNS = tuple((prop.key, f"unit__{prop.columns[0].name}") for prop in sa.inspect(Unit).column_attrs)
-assert _USER_COLUMNS[0][0] == _UNIT_COLUMNS[0][0] == "id"  # noqa: S101 - _adopted's identity
+_USER_COLUMNS, _UNIT_COLUMNS = row_columns(User), row_columns(Unit, "unit__")
 #: The user by id with their unit and unread count, as one plain Core statement (``session_user``).
 _USER_ROW = (
-    sa.select(_USERS, *(_UNITS.c[name.removeprefix("unit__")].label(name) for _key, name in _UNIT_COLUMNS),
+    sa.select(*labelled(User, _USER_COLUMNS), *labelled(Unit, _UNIT_COLUMNS, "unit__"),
               notifications.unread_of(_USERS.c.id).label("unread__"))
     .select_from(_USERS.outerjoin(_UNITS, _UNITS.c.id == _USERS.c.unit_id))
     .where(_USERS.c.id == sa.bindparam("user_id"))
@@ -95,27 +89,13 @@ def session_user(user_id: int, session_version: int) -> User | None:
             _USER_ROW, {"user_id": user_id}).mappings().one_or_none()
         if row is None:
             return None
-        known = _adopted(session, User, row, _USER_COLUMNS)
-        unit = _adopted(session, Unit, row, _UNIT_COLUMNS) if row["unit__id"] is not None else None
+        known = adopt(User, row, _USER_COLUMNS)
+        unit = adopt(Unit, row, _UNIT_COLUMNS) if row["unit__id"] is not None else None
         set_committed_value(known, "unit", unit)
         set_committed_value(known, "unread_notifications", row["unread__"])
     if not known.active or known.session_version != session_version:
         return None
     return known
-
-
-def _adopted(session: orm.Session, model: type[T], row: sa.RowMapping, columns: tuple[tuple[str, str], ...]) -> T:
-    """``row``'s ``columns`` (attribute, column label; the primary key first) as a loaded,
-    unchanged instance of ``model`` in ``session`` — the one already there, if any."""
-    known = session.identity_map.get(session.identity_key(model, row[columns[0][1]]))
-    if known is not None:
-        return known
-    instance = sa.inspect(model).class_manager.new_instance()
-    # Straight into the instance's dict: loaded values, not changes (no attribute events).
-    instance.__dict__.update({key: row[column] for key, column in columns})
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
 
 
 def find_unit(code: str) -> Unit | None:

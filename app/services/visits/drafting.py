@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import orm
+from sqlalchemy.orm.attributes import set_committed_value
 
+from app.database import adopt, labelled, row_columns
 from app.extensions import db
 from app.models import (
     MARKS,
@@ -26,6 +28,7 @@ from app.models import (
     MaterialKind,
     RequiredMaterial,
     ServiceItem,
+    SurveyVersion,
     User,
     Verdict,
     Visit,
@@ -102,13 +105,17 @@ def classify_materials(
 
 
 #: Built once: every visit page and API call looks its visit up, with the checklist version it
-#: is pinned to (its key names the parsed template; the definition itself stays deferred).
-_BY_UUID = sa.select(Visit).where(Visit.uuid == sa.bindparam("uuid")).options(
-    orm.joinedload(Visit.survey_version))
+#: is pinned to (its key names the parsed template; the definition itself stays deferred), as
+#: plain rows adopted into the session (``find``).
+_VISIT_COLUMNS, _VERSION_COLUMNS = row_columns(Visit), row_columns(SurveyVersion, "version__")
+_BY_UUID = (sa.select(*labelled(Visit, _VISIT_COLUMNS), *labelled(SurveyVersion, _VERSION_COLUMNS, "version__"))
+            .join_from(Visit.__table__, SurveyVersion.__table__)
+            .where(Visit.__table__.c.uuid == sa.bindparam("uuid")))
 #: Autosave and submit also read the window and its hall (the position's distance, the figures)
 #: and the matter (its guide's materials classify the ticked ones).
-_LOCKED = _BY_UUID.options(orm.joinedload(Visit.window).joinedload(Window.hall),
-                           orm.joinedload(Visit.service_item)).with_for_update(of=Visit)
+_LOCKED = sa.select(Visit).where(Visit.uuid == sa.bindparam("uuid")).options(
+    orm.joinedload(Visit.survey_version), orm.joinedload(Visit.window).joinedload(Window.hall),
+    orm.joinedload(Visit.service_item)).with_for_update(of=Visit)
 
 
 def _locked(canonical_uuid: str) -> Visit | None:
@@ -124,10 +131,17 @@ def find(visit_uuid: str, inspector: User | int, *, lock: bool = False) -> Visit
         canonical = str(uuid_module.UUID(visit_uuid))
     except ValueError:
         return None
-    visit = db.session.scalar(_BY_UUID.with_for_update(of=Visit) if lock else _BY_UUID, {"uuid": canonical})
+    session = db.session()
+    if session.autoflush:  # as a query would
+        session.flush()
+    row = session.connection(bind_arguments={"mapper": Visit}).execute(
+        _BY_UUID.with_for_update(of=Visit.__table__) if lock else _BY_UUID, {"uuid": canonical}).mappings().first()
     owner = inspector if isinstance(inspector, int) else inspector.id
-    if visit is None or visit.inspector_id != owner:
+    if row is None or row["inspector_id"] != owner:
         return None
+    visit = adopt(Visit, row, _VISIT_COLUMNS)
+    if "survey_version" not in visit.__dict__:
+        set_committed_value(visit, "survey_version", adopt(SurveyVersion, row, _VERSION_COLUMNS))
     return visit
 
 
