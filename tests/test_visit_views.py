@@ -107,16 +107,31 @@ def test_a_new_visits_window_hall_and_matter_come_in_one_query_and_the_guide_as_
 
     window_id, item_id = ids(seeded)
     with seeded.app_context():
-        window, item = catalogue.window_and_item(window_id, item_id)
-        assert (window.id, item.id) == (window_id, item_id)
-        assert "hall" in window.__dict__  # loaded with it
+        window, item = db.session.get(Window, window_id), db.session.get(ServiceItem, item_id)
+        place = catalogue.place(window_id, item_id)
+        assert place == catalogue.place_of(window, item) == (
+            window_id, window.number, window.name, window.hall.name, item_id, item.name)
         rows = catalogue.guide_rows(item_id)
         assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
             (m.id, m.name, m.condition, m.abolished, m.obtainable_by_sharing) for m in item.materials]
         assert len(rows) > 1 and len({r[0] for r in rows}) == len(rows)  # each once, in the guide's order
         assert catalogue.guide_rows(0) == ()
-        assert catalogue.window_and_item(window_id, 0) == (window, None)
-        assert catalogue.window_and_item(0, item_id) == (None, None)
+        assert catalogue.place(window_id, 0) == catalogue.place_of(window, None)
+        assert catalogue.place(window_id, 0).item_name is None
+        assert catalogue.place(0, item_id) is None
+
+
+def test_the_checklist_names_the_place_of_a_new_and_of_a_saved_visit(seeded, inspector) -> None:
+    window_id, item_id = ids(seeded)
+    where = re.compile(r'<p class="muted" data-where>(.*?)</p>')
+    place = "安远县产城新区云服务大厅 · 01 企业登记窗口<br>有限责任公司设立登记"
+    new = inspector.get(f"/visits/v/{UUID}/checklist?window_id={window_id}&item_id={item_id}")
+    assert where.search(new.get_data(as_text=True)).group(1) == place
+    no_matter = inspector.get(f"/visits/v/{UUID}/checklist?window_id={window_id}&item_id=0")
+    assert where.search(no_matter.get_data(as_text=True)).group(1) == place.split("<br>")[0]
+    assert put(inspector, body(seeded)).status_code == 200
+    saved = inspector.get(f"/visits/v/{UUID}/checklist").get_data(as_text=True)
+    assert where.search(saved).group(1) == place and "公司章程" in saved
 
 
 def test_submit_twice_same_visit_then_409(seeded, inspector) -> None:

@@ -89,15 +89,16 @@ def _photo_json(photo: Photo) -> dict[str, object]:
 _INDENT = re.compile(r"\s*\n\s*|(?<=>)\s{2,}(?=<)")
 
 
-def questions_html(template: checklists.Template, item: ServiceItem | None) -> Markup:
+def questions_html(template: checklists.Template, item_id: int | None) -> Markup:
     """The checklist's questions as HTML. They depend only on the template version (immutable
     once stored), the matter's guide materials and the locale, so each combination is rendered
     once and kept in the cache."""
-    materials = catalogue.guide_rows(item.id) if item is not None else ()
-    key = "questions:" + hashlib.sha256(repr((template.key, template.version, item.id if item else None,
+    materials = catalogue.guide_rows(item_id) if item_id is not None else ()
+    key = "questions:" + hashlib.sha256(repr((template.key, template.version, item_id,
                                               materials, str(get_locale()))).encode()).hexdigest()
     html = cache.get(key)
     if html is None:
+        item = db.session.get(ServiceItem, item_id) if item_id is not None else None
         html = render_template("visits/_sections.html", template=template, item=item, marks=MARKS)
         # The templates' indentation is a kilobyte of the phone's page: one newline is the same
         # whitespace to the browser (the questions hold no <pre> and no text in a <textarea>).
@@ -112,21 +113,22 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
     if visit is not None and not visit.editable:
         return redirect(url_for("visits.view", visit_uuid=visit.uuid))
     if visit is not None:
-        window, item, assignment = visit.window, visit.service_item, visit.assignment
+        where: catalogue.Place | None = catalogue.place_of(visit.window, visit.service_item)
+        assignment = visit.assignment
         template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)
     else:
-        window, item = catalogue.window_and_item(int_arg("window_id") or 0, int_arg("item_id") or 0)
+        where = catalogue.place(int_arg("window_id") or 0, int_arg("item_id") or 0)
         assignment = visits.own_assignment(current_user, int_arg("assignment_id"))
-        if window is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline
-            window, item = (assignment.window, assignment.service_item) if assignment else (None, None)
-        elif window is None:
+        if where is None and visit_uuid == visits.SHELL_UUID:  # the page a phone keeps for offline
+            where = catalogue.place_of(assignment.window, assignment.service_item) if assignment else None
+        elif where is None:
             abort(404)
         template = visits.template_for(assignment)
         state = None
     page = {
-        "uuid": visit_uuid.lower(), "window_id": window.id if window else None,
-        "service_item_id": item.id if item else None, "shell": window is None, "user": current_user.username,
+        "uuid": visit_uuid.lower(), "window_id": where.window_id if where else None,
+        "service_item_id": where.item_id if where else None, "shell": where is None, "user": current_user.username,
         "assignment_id": (visit.assignment_id if visit else int_arg("assignment_id")),
         "server": state,
         "return_comment": visit.return_comment if visit else "",
@@ -144,9 +146,8 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
         "photos": [_photo_json(p) for p in (visit.photos if visit else [])],
         "max_photos": visits.MAX_PHOTOS_PER_VISIT,
     }
-    return render_template(template_name, visit=visit, window=window, hall=window and window.hall, item=item,
-                           template=template, page=page, questions_html=questions_html, marks=MARKS,
-                           checks=visits.revisit_checks(assignment),
+    return render_template(template_name, visit=visit, where=where, template=template, page=page,
+                           questions_html=questions_html, marks=MARKS, checks=visits.revisit_checks(assignment),
                            verdicts=VERDICT_CHOICES)
 
 

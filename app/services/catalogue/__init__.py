@@ -11,6 +11,7 @@ from app.services.catalogue.entries import (
     CODE_RE,
     CatalogueCounts,
     HallData,
+    Place,
     UnitData,
     WindowData,
     active_halls,
@@ -22,6 +23,8 @@ from app.services.catalogue.entries import (
     halls_by_distance,
     locked_users,
     map_positions,
+    place,
+    place_of,
     save_hall,
     save_unit,
     save_window,
@@ -30,7 +33,6 @@ from app.services.catalogue.entries import (
     set_active,
     unit_choices,
     window,
-    window_and_item,
 )
 from app.services.catalogue.guide_import import (
     COLUMNS,
@@ -63,10 +65,10 @@ from app.services.catalogue.guides import (
 
 __all__ = [
     # Units, halls and windows
-    "CODE_RE", "CatalogueCounts", "HallData", "UnitData", "WindowData", "active_halls", "hall_options",
+    "CODE_RE", "CatalogueCounts", "HallData", "Place", "UnitData", "WindowData", "active_halls", "hall_options",
     "active_units", "counts", "guide_rows", "hall_choices", "halls_by_distance", "locked_users", "map_positions",
-    "save_hall", "save_unit", "save_window", "search", "service_item_choices", "set_active",
-    "unit_choices", "window", "window_and_item",
+    "place", "place_of", "save_hall", "save_unit", "save_window", "search", "service_item_choices", "set_active",
+    "unit_choices", "window",
     # Service items and their guides
     "GuideData", "GuideInvalid", "MaterialData", "Problem", "save_guide", "validate",
     # Import from .xlsx / .csv

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import Hall, HallKind, RequiredMaterial, ServiceItem, Unit, User, Window
@@ -108,19 +108,37 @@ def window(window_id: int) -> Window | None:
     return db.session.get(Window, window_id, options=(joinedload(Window.hall),))
 
 
-_PLACE_AND_MATTER = (
-    sa.select(Window, ServiceItem).join(Window.hall)
-    .outerjoin(ServiceItem, ServiceItem.id == sa.bindparam("item_id"))
+class Place(NamedTuple):
+    """Where a visit happens, as its pages name it (``place``, ``place_of``)."""
+
+    window_id: int
+    window_number: str
+    window_name: str
+    hall_name: str
+    item_id: int | None
+    item_name: str | None
+
+
+#: A new visit's place in plain values: the pages show four names (loading the window, hall and
+#: matter as objects cost twice as much).
+_PLACE = (
+    sa.select(Window.id, Window.number, Window.name, Hall.name, ServiceItem.id, ServiceItem.name)
+    .join(Window.hall).outerjoin(ServiceItem, ServiceItem.id == sa.bindparam("item_id"))
     .where(Window.id == sa.bindparam("window_id"))
-    .options(contains_eager(Window.hall))
 )
 
 
-def window_and_item(window_id: int, item_id: int) -> tuple[Window | None, ServiceItem | None]:
-    """The window (with its hall) and the service item a new visit names, in one query (a visit
-    page's). No window, no item."""
-    found = db.session.execute(_PLACE_AND_MATTER, {"window_id": window_id, "item_id": item_id}).first()
-    return (found[0], found[1]) if found is not None else (None, None)
+def place(window_id: int, item_id: int) -> Place | None:
+    """The window, its hall and the service item a new visit names, in one query (a visit
+    page's); the item's fields are None without such an item. None without the window."""
+    found = db.session.execute(_PLACE, {"window_id": window_id, "item_id": item_id}).first()
+    return Place(*found) if found is not None else None
+
+
+def place_of(window: Window, item: ServiceItem | None) -> Place:
+    """``place`` of loaded objects."""
+    return Place(window.id, window.number, window.name, window.hall.name,
+                 item.id if item else None, item.name if item else None)
 
 
 _GUIDE = (
