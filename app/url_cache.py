@@ -24,6 +24,10 @@ class CachedUrls(Flask):
     """Flask whose ``url_for`` in a request, for an internal address without anchor or method,
     returns what it built before for the same key; anything else goes to Flask."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.built_urls: dict[tuple[Any, ...], str] = {}
+
     def url_for(self, /, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
                 _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
         context = _cv_request.get(None)
@@ -36,7 +40,7 @@ class CachedUrls(Flask):
         # The value's type is in the key: 1 and True are equal keys but not the same address.
         key = (endpoint, adapter.script_name, adapter.server_name, adapter.url_scheme, adapter.subdomain,
                tuple((name, value.__class__, value) for name, value in values.items()))
-        urls = self.__dict__.setdefault("_built_urls", {})
+        urls = self.built_urls
         try:
             return urls[key]
         except KeyError:

@@ -56,5 +56,5 @@ def test_memory_is_bounded(app, monkeypatch) -> None:
     with app.test_request_context("/"):
         for n in range(10):
             assert url_for("visits.start", window_id=n) == f"/visits/start?window_id={n}"
-        assert len(app.__dict__["_built_urls"]) <= 3
+        assert len(app.built_urls) <= 3
         assert url_for("visits.start", window_id=2) == "/visits/start?window_id=2"
