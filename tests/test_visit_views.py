@@ -134,6 +134,28 @@ def test_the_checklist_names_the_place_of_a_new_and_of_a_saved_visit(seeded, ins
     assert where.search(saved).group(1) == place and "公司章程" in saved
 
 
+def test_a_saved_visits_pages_read_its_place_once_and_no_verdicts_without_an_assignment(seeded, inspector) -> None:
+    assert put(inspector, body(seeded)).status_code == 200
+    seen: list[str] = []
+    with seeded.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        for page in (f"/visits/v/{UUID}", f"/visits/v/{UUID}/checklist"):
+            seen.clear()
+            assert inspector.get(page).status_code == 200
+            assert sum("FROM windows" in s for s in seen) == 1  # window, hall and matter in one
+            assert not any("revisit_verdicts" in s for s in seen)  # a re-visit's only
+            if page.endswith(UUID):  # the timer: user, visit, place, answers, materials, photos
+                assert len(seen) == 6
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
 def test_submit_twice_same_visit_then_409(seeded, inspector) -> None:
     first = submit(inspector, body(seeded))
     assert first.status_code == 200

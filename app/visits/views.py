@@ -113,7 +113,7 @@ def _visit_page(visit_uuid: str, template_name: str) -> str | Response:
     if visit is not None and not visit.editable:
         return redirect(url_for("visits.view", visit_uuid=visit.uuid))
     if visit is not None:
-        where: catalogue.Place | None = catalogue.place_of(visit.window, visit.service_item)
+        where: catalogue.Place | None = catalogue.place(visit.window_id, visit.service_item_id or 0)
         assignment = visit.assignment
         template = checklists.stored_template(visit.survey_version)
         state = visits.draft_state(visit)

@@ -44,6 +44,8 @@ def checks_for(assignment: Assignment | None) -> list[RevisitCheck]:
 
 
 def of_visit(visit: Visit) -> dict[int, Verdict]:
+    if visit.assignment_id is None:  # only a re-visit's assignment has points to judge (``save``)
+        return {}
     return of_visits([visit.id])[visit.id]
 
 
