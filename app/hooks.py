@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.auth.session import SESSIONLESS
-from app.models import Role
+from app.models import Role, window_title
 from app.services.reports.pdf import available as pdf_available
 
 
@@ -39,4 +39,5 @@ def no_store_when_signed_in(response: Response) -> Response:
 def register(app: Flask) -> None:
     """Install the hooks."""
     app.context_processor(template_context)
+    app.add_template_global(window_title)  # for lists of plain rows; objects have ``Window.title``
     app.after_request(no_store_when_signed_in)

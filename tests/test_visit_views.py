@@ -111,6 +111,7 @@ def test_a_new_visits_window_hall_and_matter_come_in_one_query_and_the_guide_as_
         place = catalogue.place(window_id, item_id)
         assert place == catalogue.place_of(window, item) == (
             window_id, window.number, window.name, window.hall.name, item_id, item.name)
+        assert place.title == window.title == f"{window.hall.name} · {window.number} {window.name}"
         rows = catalogue.guide_rows(item_id)
         assert [(r[0], r[2], r[3], r[4], r[5]) for r in rows] == [
             (m.id, m.name, m.condition, m.abolished, m.obtainable_by_sharing) for m in item.materials]

@@ -17,7 +17,7 @@ from app.exports.views import offer
 from app.extensions import db
 from app.formtools import choices, form_status, save_form
 from app.labels import CAMPAIGN_EVENT_LABELS, CAMPAIGN_STATE_LABELS, DRAW_PROBLEM_LABELS, PROGRESS_LABELS
-from app.models import Campaign, CampaignState, PoolKind, Role
+from app.models import Campaign, CampaignState, PoolKind, Role, window_title
 from app.numbering import NumberForm, blank, save
 from app.services import calendar, campaigns, catalogue, reports, visits
 from app.services.errors import ServiceError
@@ -137,9 +137,9 @@ def _names(campaign: Campaign) -> dict[str, str]:
         if entry.hall is not None:
             names[f"hall:{entry.hall.id}"] = entry.hall.name
             for w in entry.hall.windows:
-                names[f"window:{w.id}"] = f"{entry.hall.name} · {w.number} {w.name}"
+                names[f"window:{w.id}"] = window_title(entry.hall.name, w.number, w.name)
         if entry.window is not None:
-            names[f"window:{entry.window.id}"] = f"{entry.window.hall.name} · {entry.window.number} {entry.window.name}"
+            names[f"window:{entry.window.id}"] = entry.window.title
         if entry.service_item is not None:
             names[f"item:{entry.service_item.id}"] = entry.service_item.name
     for person in campaign.inspectors:

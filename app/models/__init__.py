@@ -23,6 +23,7 @@ from app.models.catalogue import (
     Unit,
     Window,
     window_service_items,
+    window_title,
 )
 from app.models.issue import (
     DEADLINE_STOPPED,
@@ -128,4 +129,5 @@ __all__ = [
     "User",
     "Window",
     "window_service_items",
+    "window_title",
 ]

@@ -86,6 +86,11 @@ window_service_items = sa.Table(
 )
 
 
+def window_title(hall_name: str, number: str, name: str) -> str:
+    """How pages, lists and the offline kit name a window: "hall · number name"."""
+    return f"{hall_name} · {number} {name}"
+
+
 class Window(Base):
     """A service window (窗口) in a hall, run by one unit, serving some service items."""
 
@@ -109,6 +114,11 @@ class Window(Base):
     )
 
     __table_args__ = (sa.UniqueConstraint("hall_id", "number"),)
+
+    @property
+    def title(self) -> str:
+        """``window_title`` of this window (loads its hall if not loaded)."""
+        return window_title(self.hall.name, self.number, self.name)
 
     def __repr__(self) -> str:
         return f"<Window {self.number} {self.name}>"

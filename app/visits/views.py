@@ -59,7 +59,7 @@ def _kept_draft(visit: Visit, state: dict[str, object]) -> dict[str, object]:
     phone): the draft, its photos and why it was returned."""
     return {**state, "photos": [_photo_json(p) for p in visit.photos],
             "return_comment": visit.return_comment or "",
-            "title": f"{visit.window.hall.name} · {visit.window.number} {visit.window.name}"}
+            "title": visit.window.title}
 
 
 @bp.route("/start")

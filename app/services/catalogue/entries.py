@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import Hall, HallKind, RequiredMaterial, ServiceItem, Unit, User, Window
+from app.models import Hall, HallKind, RequiredMaterial, ServiceItem, Unit, User, Window, window_title
 from app.services import audit, geo
 from app.services.errors import ServiceError
 from app.services.geo import CoordinateSystem
@@ -117,6 +117,11 @@ class Place(NamedTuple):
     hall_name: str
     item_id: int | None
     item_name: str | None
+
+    @property
+    def title(self) -> str:
+        """The window's title (``Window.title``)."""
+        return window_title(self.hall_name, self.window_number, self.window_name)
 
 
 #: A new visit's place in plain values: the pages show four names (loading the window, hall and

@@ -74,7 +74,7 @@ def window_choices() -> list[tuple[int, str]]:
         sa.select(Window).join(Window.hall).where(Window.active.is_(True))
         .where(Window.hall.has(active=True)).options(selectinload(Window.hall))
         .order_by(Window.hall_id, Window.number))
-    return [(w.id, f"{w.hall.name} · {w.number} {w.name}") for w in windows]
+    return [(w.id, w.title) for w in windows]
 
 
 def inspector_choices() -> list[tuple[int, str]]:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from app.models import Assignment, Hall, ServiceItem
+from app.models import Assignment, Hall, ServiceItem, window_title
 
 #: The UUID that stands for "any visit" in the pages the phone keeps.
 SHELL_UUID = "00000000-0000-0000-0000-000000000000"
@@ -44,7 +44,7 @@ def offline_kit(halls: list[Hall], assignments: list[Assignment]) -> OfflineKit:
         for window in hall.windows:
             if not window.active:
                 continue
-            windows[str(window.id)] = {"title": f"{hall.name} · {window.number} {window.name}"}
+            windows[str(window.id)] = {"title": window_title(hall.name, window.number, window.name)}
             for item in window.service_items:
                 if item.active:
                     items.setdefault(str(item.id), _item(item))
